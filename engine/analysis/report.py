@@ -1,0 +1,90 @@
+"""The analysis report of DESIGN.md as pydantic models: the contract between analysis, planning and tools.
+
+Times are seconds from the start of the file (floats) for people and scripts; `rate` keeps the
+media's exact frame rate so planning can convert back to rational time without drift.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel, ConfigDict, Field
+
+REPORT_VERSION = 1
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Shot(_Model):
+    start: float
+    end: float
+    confidence: float = Field(ge=0, le=1)
+
+
+class Span(_Model):
+    start: float
+    end: float
+
+
+class Word(_Model):
+    text: str
+    start: float
+    end: float
+    confidence: float = Field(ge=0, le=1)
+
+
+class FaceSample(_Model):
+    time: float
+    boxes: list[list[float]]  # [x, y, w, h, score], x/y/w/h as fractions of the frame
+
+
+class Loudness(_Model):
+    integrated_lufs: float | None = None
+    times: list[float] = Field(default_factory=list)
+    lufs: list[float] = Field(default_factory=list)
+
+
+class Quality(_Model):
+    times: list[float] = Field(default_factory=list)
+    sharpness: list[float] = Field(default_factory=list)
+    motion: list[float] = Field(default_factory=list)
+
+
+class ObjectSample(_Model):
+    time: float
+    boxes: list[list[float]]  # [x, y, w, h, score, class_id]
+    labels: list[str] = Field(default_factory=list)
+
+
+class MediaAnalysis(_Model):
+    path: str
+    sha256: str
+    duration: float
+    fps: float
+    rate: tuple[int, int]
+    width: int
+    height: int
+    has_audio: bool
+    shots: list[Shot] = Field(default_factory=list)
+    speech: list[Span] = Field(default_factory=list)
+    words: list[Word] = Field(default_factory=list)
+    beats: list[float] = Field(default_factory=list)
+    downbeats: list[float] = Field(default_factory=list)
+    tempo: float | None = None
+    faces: list[FaceSample] = Field(default_factory=list)
+    loudness: Loudness = Field(default_factory=Loudness)
+    quality: Quality = Field(default_factory=Quality)
+    objects: list[ObjectSample] = Field(default_factory=list)
+    models: dict[str, str] = Field(default_factory=dict)
+    # What could not be analysed and why (e.g. "no audio stream: speech, words, beats empty").
+    notes: list[str] = Field(default_factory=list)
+    # Extra per-file facts (rotation, variable frame rate, start timecode) planners and hosts need.
+    start_timecode: float = 0.0
+    rotation: int = 0
+    variable_frame_rate: bool = False
+
+
+class AnalysisReport(_Model):
+    version: int = REPORT_VERSION
+    media: list[MediaAnalysis] = Field(default_factory=list)
+    errors: list[dict[str, str]] = Field(default_factory=list)  # [{"path", "error"}] per failed file

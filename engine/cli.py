@@ -1,0 +1,103 @@
+"""`autoedit` console script: parses arguments, loads settings, dispatches to one module per subcommand.
+
+Subcommand modules live in `engine.commands`; each has `add_arguments(parser)` and
+`run(args, ctx) -> int`, and imports its heavy dependencies inside `run` so `--help` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from engine import __version__
+from engine.errors import AutoEditError
+
+# name -> (module in engine.commands, one-line help)
+SUBCOMMANDS: dict[str, tuple[str, str]] = {
+    "analyze": ("analyze", "analyse media files and write the analysis report (JSON)"),
+    "edit": ("edit", "the main job: media + prompt -> an edited timeline (.otio, .fcpxml, .xml, .edl)"),
+    "serve": ("serve", "run the engine process for the Blender and Resolve hosts (ZeroMQ)"),
+    "batch": ("batch", "edit every media file in a folder, headless and resumable"),
+    "feedback": ("feedback", "the stored preference events: count them or export a dataset"),
+    "train": ("train", "train the reward model or tune the planner on the stored preferences"),
+    "keys": ("keys", "make CURVE keys for serving on a non-loopback endpoint"),
+    "install-resolve": ("install_resolve", "copy the AutoEdit scripts into DaVinci Resolve's Scripts folder"),
+}
+
+
+@dataclass
+class Context:
+    """What every subcommand gets: parsed global options, settings loaded on first use."""
+
+    config_path: str | None
+    data_dir_arg: str | None
+    verbose: int
+    extras: dict = field(default_factory=dict)
+
+    @cached_property
+    def config(self):
+        from engine.config import load_config
+
+        return load_config(self.config_path)
+
+    @cached_property
+    def data_dir(self) -> Path:
+        from engine.paths import data_dir
+
+        return data_dir(self.data_dir_arg)
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="FILE", help="settings file (YAML) over configs/default.yaml")
+    parser.add_argument("--data-dir", metavar="DIR", help="where the engine keeps caches, models, events")
+    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="autoedit",
+        description="AutoEdit: an AI assistant editor. Analyse footage, turn a prompt into an edited "
+        "OpenTimelineIO timeline, and learn from the editor's accept/reject decisions.",
+    )
+    parser.add_argument("--version", action="version", version=f"autoedit {__version__}")
+    subs = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name, (module_name, help_text) in SUBCOMMANDS.items():
+        sub = subs.add_parser(name, help=help_text, description=help_text)
+        _common(sub)
+        module = importlib.import_module(f"engine.commands.{module_name}")
+        module.add_arguments(sub)
+        sub.set_defaults(_module=module)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 2
+    from engine.console import err_console, setup_logging
+
+    setup_logging(args.verbose)
+    ctx = Context(config_path=args.config, data_dir_arg=args.data_dir, verbose=args.verbose)
+    try:
+        ctx.config  # validate settings before any work, so a bad key always exits 2 naming it
+        return int(args._module.run(args, ctx) or 0)
+    except AutoEditError as exc:
+        err_console.print(f"[bold red]autoedit {args.command}:[/] {exc}", highlight=False)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        err_console.print(f"[bold red]autoedit {args.command}:[/] interrupted")
+        return 130
+    except Exception:
+        logging.getLogger("autoedit").exception("autoedit %s failed", args.command)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

