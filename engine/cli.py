@@ -52,10 +52,25 @@ class Context:
         return data_dir(self.data_dir_arg)
 
 
-def _common(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--config", metavar="FILE", help="settings file (YAML) over configs/default.yaml")
-    parser.add_argument("--data-dir", metavar="DIR", help="where the engine keeps caches, models, events")
-    parser.add_argument("-v", "--verbose", action="count", default=0, help="more logging (-vv for debug)")
+def _common(parser: argparse.ArgumentParser, top: bool) -> None:
+    """Global options, accepted before or after the subcommand (after wins)."""
+    # On subcommands the defaults are suppressed, so an option given before the subcommand survives.
+    default = (lambda value: value) if top else (lambda value: argparse.SUPPRESS)
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        default=default(None),
+        help="settings file (YAML) over configs/default.yaml",
+    )
+    parser.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default(None),
+        help="where the engine keeps caches, models, events",
+    )
+    parser.add_argument(
+        "-v", "--verbose", action="count", default=default(0), help="more logging (-vv for debug)"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,10 +80,11 @@ def build_parser() -> argparse.ArgumentParser:
         "OpenTimelineIO timeline, and learn from the editor's accept/reject decisions.",
     )
     parser.add_argument("--version", action="version", version=f"autoedit {__version__}")
+    _common(parser, top=True)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
-        _common(sub)
+        _common(sub, top=False)
         module = importlib.import_module(f"engine.commands.{module_name}")
         module.add_arguments(sub)
         sub.set_defaults(_module=module)
@@ -86,7 +102,7 @@ def main(argv: list[str] | None = None) -> int:
     setup_logging(args.verbose)
     ctx = Context(config_path=args.config, data_dir_arg=args.data_dir, verbose=args.verbose)
     try:
-        ctx.config  # validate settings before any work, so a bad key always exits 2 naming it
+        _ = ctx.config  # validate settings before any work, so a bad key always exits 2 naming it
         return int(args._module.run(args, ctx) or 0)
     except AutoEditError as exc:
         err_console.print(f"[bold red]autoedit {args.command}:[/] {exc}", highlight=False)

@@ -54,6 +54,7 @@ class Models(Section):
     separation: ModelSpec | None = None
     image_text: ModelSpec | None = None
     effects_code: ModelSpec | None = None
+    beats: ModelSpec | None = None
 
 
 class Analysis(Section):
@@ -62,12 +63,16 @@ class Analysis(Section):
     asr_backend: Literal["faster_whisper", "whisperx"] = "faster_whisper"
     asr_language: str | None = None
     asr_compute_type: str = "int8"
-    beats_backend: str = "auto"
+    # auto = the tracker measured best on shared/media/music (bench/beats.py): BeatNet weights + madmom's DBN
+    beats_backend: Literal["auto", "beatnet", "madmom", "librosa"] = "auto"
     faces_backend: Literal["mediapipe", "ultralytics"] = "mediapipe"
     face_sample_fps: float = Field(2.0, gt=0)
     quality_sample_fps: float = Field(4.0, gt=0)
     objects: bool = False
     loudness_window_s: float = Field(3.0, gt=0)
+    loudness_hop_s: float = Field(1.0, gt=0)
+    vad_threshold: float = Field(0.5, gt=0, lt=1)
+    asr_beam_size: int = Field(5, ge=1, le=10)
 
 
 class Planner(Section):
@@ -87,10 +92,18 @@ class Server(Section):
 
 class Learning(Section):
     train_after_events: int = Field(50, ge=1)
-    reward_epochs: int = Field(3, ge=1)
-    reward_learning_rate: float = Field(5e-5, gt=0)
+    reward_epochs: int = Field(4, ge=1)
+    reward_learning_rate: float = Field(1e-4, gt=0)
     policy_method: Literal["dpo", "online_dpo", "grpo", "rloo"] = "dpo"
     lora_rank: int = Field(8, ge=1)
+    reward_batch_size: int = Field(16, ge=1)
+    reward_trainable_layers: int = Field(3, ge=0)  # top encoder layers fine-tuned (0: all)
+    reward_lora: bool = False  # embedded: full fine-tune of the small base; studio always uses LoRA
+    heldout_fraction: float = Field(0.2, ge=0, lt=1)  # share of timelines kept out to measure accuracy
+    policy_epochs: int = Field(2, ge=1)
+    policy_learning_rate: float = Field(5e-4, gt=0)
+    policy_beta: float = Field(0.1, gt=0)
+    background_training: bool = True  # `autoedit serve` trains once train_after_events new events arrived
 
 
 class EngineConfig(Section):

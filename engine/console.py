@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -13,22 +12,25 @@ from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, T
 
 from engine.progress import Job
 
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)
 
 
 def setup_logging(verbosity: int) -> None:
     level = logging.WARNING - 10 * min(verbosity, 2)
     logging.basicConfig(
-        level=level, format="%(message)s", handlers=[RichHandler(console=err_console, show_path=False)], force=True
+        level=level,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False)],
+        force=True,
     )
 
 
 @contextmanager
 def progress_job(description: str, enabled: bool = True) -> Iterator[Job]:
     """A Job whose reports draw one bar on stderr; Ctrl-C cancels the job cleanly."""
-    if not enabled or not sys.stderr.isatty() and not err_console.is_terminal:
+    if not enabled or not err_console.is_terminal:
         # Non-interactive: log stage changes instead of redrawing a bar.
-        last = {"stage": None}
+        last: dict[str, str | None] = {"stage": None}
 
         def log_stage(stage: str, fraction: float, message: str) -> None:
             if stage != last["stage"]:

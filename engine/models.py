@@ -133,6 +133,10 @@ def assemble(parts: Iterable[Path], dest: Path, sha256: str | None) -> Path:
 
 def _verified(path: Path, sha256: str) -> bool:
     stamp = path.parent / (path.name + ".sha256")
-    if stamp.exists() and stamp.read_text().strip() == sha256 and stamp.stat().st_mtime >= path.stat().st_mtime:
+    if (
+        stamp.exists()
+        and stamp.read_text().strip() == sha256
+        and stamp.stat().st_mtime >= path.stat().st_mtime
+    ):
         return True
     return sha256_of(path) == sha256

@@ -34,12 +34,18 @@ class MediaInfo:
 
 @dataclass(frozen=True)
 class VideoRequest:
-    """Frames an analyser wants: `size` (w, h) after downscaling, `fps` None = every frame."""
+    """Frames an analyser wants: `size` (w, h) after downscaling, `fps` None = every frame.
+
+    Frames arrive as the player shows them (rotation applied). With `keep_aspect`, `size` is a bounding
+    box and the frame keeps the picture's display aspect ratio inside it (faces, quality); without it
+    the picture is squeezed to exactly `size` (TransNetV2's 48x27).
+    """
 
     size: tuple[int, int]
     fps: float | None = None
     pixel_format: str = "rgb24"
     interpolation: str = "BICUBIC"
+    keep_aspect: bool = False
 
 
 @dataclass(frozen=True)
@@ -71,8 +77,9 @@ class Analyser(Protocol):
     name: ClassVar[str]  # report field(s) it fills, e.g. "shots"
     version: ClassVar[str]  # bump to invalidate cached results of this analyser only
     fields: ClassVar[tuple[str, ...]]  # report fields it writes
-    video: ClassVar[VideoRequest | None]
-    audio: ClassVar[AudioRequest | None]
+    # What it reads; may be set per instance, since sample rates come from the config.
+    video: VideoRequest | None
+    audio: AudioRequest | None
 
     def model_id(self) -> str:
         """`name@version` of the model behind it, recorded in the report's `models`."""

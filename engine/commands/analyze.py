@@ -1,14 +1,43 @@
-"""`autoedit analyze`: not built yet (issue #3)."""
+"""`autoedit analyze MEDIA... [-o analysis.json]`: analyse footage and write the report (DESIGN.md).
+
+Good files always land in the report; each file that cannot be analysed is named on stderr with the
+reason, and the exit status is then 2 (bad input) even though the report was written.
+"""
 
 from __future__ import annotations
 
-from engine.errors import NotImplementedYet
+import json
+import sys
+from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("media", nargs="+")
-    parser.add_argument("-o", "--output")
+    parser.add_argument("media", nargs="+", metavar="MEDIA", help="video or audio files to analyse")
+    parser.add_argument("-o", "--output", metavar="FILE", help="write the JSON report here (default: stdout)")
+    parser.add_argument(
+        "--fields",
+        metavar="LIST",
+        help="only these report fields, comma-separated (e.g. shots,faces); default: all",
+    )
 
 
 def run(args, ctx) -> int:
-    raise NotImplementedYet("'autoedit analyze' is not implemented yet (issue #3); it produces no output rather than a fake one")
+    from engine.analysis.runner import analyse_files
+    from engine.console import err_console, progress_job
+
+    fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
+    output = Path(args.output) if args.output else None
+    with progress_job("analyse") as job:
+        report = analyse_files(args.media, ctx.config, ctx.data_dir, job, fields=fields)
+    text = json.dumps(report.model_dump(mode="json"), indent=2)
+    if output is None:
+        sys.stdout.write(text + "\n")
+    else:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        tmp = output.with_name(output.name + ".partial")
+        tmp.write_text(text + "\n", encoding="utf-8")
+        tmp.replace(output)
+        err_console.print(f"wrote {output} ({len(report.media)} file(s) analysed)", highlight=False)
+    for error in report.errors:
+        err_console.print(f"[bold red]autoedit analyze:[/] {error['path']}: {error['error']}", highlight=False)
+    return 2 if report.errors else 0

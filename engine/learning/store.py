@@ -91,7 +91,9 @@ class EventStore:
         with self._lock:
             if profile is None:
                 return int(self._db.execute("SELECT COUNT(*) FROM events").fetchone()[0])
-            return int(self._db.execute("SELECT COUNT(*) FROM events WHERE profile=?", (profile,)).fetchone()[0])
+            return int(
+                self._db.execute("SELECT COUNT(*) FROM events WHERE profile=?", (profile,)).fetchone()[0]
+            )
 
     def events(self, profile: str | None = None, after_seq: int = 0) -> Iterator[dict[str, Any]]:
         query = "SELECT event_id, timeline_id, decision_id, kind, value, time, profile, seq FROM events WHERE seq>?"
@@ -114,7 +116,12 @@ class EventStore:
             }
 
     def record_timeline(
-        self, timeline_id: str, prompt: str, spec: dict[str, Any], decisions: list[dict[str, Any]], otio_json: str | None
+        self,
+        timeline_id: str,
+        prompt: str,
+        spec: dict[str, Any],
+        decisions: list[dict[str, Any]],
+        otio_json: str | None,
     ) -> None:
         with self._lock:
             self._db.execute(

@@ -1,0 +1,50 @@
+"""Add-on preferences: where the engine is and whether to start one."""
+
+from __future__ import annotations
+
+import shutil
+
+import bpy
+
+
+def _default_command() -> str:
+    return shutil.which("autoedit") or ""
+
+
+class AutoEditPreferences(bpy.types.AddonPreferences):
+    bl_idname = __package__
+
+    endpoint: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Engine endpoint",
+        description="ZeroMQ endpoint of the AutoEdit engine (loopback unless CURVE keys are set up)",
+        default="tcp://127.0.0.1:5557",
+    )
+    autostart: bpy.props.BoolProperty(  # type: ignore[valid-type]
+        name="Start a local engine",
+        description="Start `autoedit serve` when no engine answers",
+        default=True,
+    )
+    engine_command: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="autoedit command",
+        description="Path to the `autoedit` console script of the engine's environment",
+        default=_default_command(),
+        subtype="FILE_PATH",
+    )
+    data_dir: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Data dir",
+        description="Engine data dir (analysis cache, feedback store, feedback spool); empty: ~/.cache/autoedit",
+        default="",
+        subtype="DIR_PATH",
+    )
+
+    def draw(self, context):  # noqa: ARG002
+        layout = self.layout
+        layout.prop(self, "endpoint")
+        layout.prop(self, "autostart")
+        row = layout.row()
+        row.enabled = self.autostart
+        row.prop(self, "engine_command")
+        layout.prop(self, "data_dir")
+
+
+CLASSES = (AutoEditPreferences,)

@@ -1,0 +1,92 @@
+"""The Auto Edit menu in the Sequencer header, its sidebar panel and File > Import/Export entries."""
+
+from __future__ import annotations
+
+import bpy
+
+from . import engine_link
+
+
+class SEQUENCER_MT_autoedit(bpy.types.Menu):
+    bl_label = "Auto Edit"
+    bl_idname = "SEQUENCER_MT_autoedit"
+
+    def draw(self, context):  # noqa: ARG002
+        layout = self.layout
+        layout.operator("autoedit.run", icon="PLAY")
+        layout.operator("autoedit.cancel", icon="CANCEL")
+        layout.separator()
+        layout.operator("autoedit.accept", icon="CHECKMARK")
+        layout.operator("autoedit.reject", icon="X")
+        layout.operator("autoedit.accept_all")
+        layout.operator("autoedit.reject_edit")
+        layout.operator("autoedit.sync", icon="FILE_REFRESH")
+        layout.separator()
+        layout.operator("autoedit.import_otio", text="Import OpenTimelineIO...")
+        layout.operator("autoedit.export_otio", text="Export OpenTimelineIO...")
+
+
+class SEQUENCER_PT_autoedit(bpy.types.Panel):
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Auto Edit"
+    bl_label = "Auto Edit"
+
+    def draw(self, context):
+        layout = self.layout
+        settings = context.scene.autoedit
+        layout.prop(settings, "prompt", text="")
+        col = layout.column(align=True)
+        col.prop(settings, "target_duration")
+        col.prop(settings, "aspect")
+        col.prop(settings, "style")
+        editor = context.scene.sequence_editor
+        if editor is not None:
+            collection = "strips_all" if hasattr(editor, "strips_all") else "sequences_all"
+            col.prop_search(settings, "music_strip", editor, collection)
+        col.prop(settings, "music_file")
+        layout.prop(settings, "target", expand=True)
+        state = engine_link.JOBS.get(settings.job_id)
+        running = state is not None and not state.done
+        row = layout.row(align=True)
+        row.enabled = not running
+        row.operator("autoedit.run", icon="PLAY")
+        if running:
+            layout.operator("autoedit.cancel", icon="CANCEL")
+            if hasattr(layout, "progress"):  # 4.0+
+                layout.progress(factor=settings.progress, text=settings.status)
+            else:
+                layout.label(text=settings.status)
+        elif settings.status:
+            layout.label(text=settings.status)
+        box = layout.box()
+        box.label(text="Review")
+        row = box.row(align=True)
+        row.operator("autoedit.accept", icon="CHECKMARK")
+        row.operator("autoedit.reject", icon="X")
+        row = box.row(align=True)
+        row.operator("autoedit.accept_all")
+        row.operator("autoedit.reject_edit")
+        box.operator("autoedit.sync", icon="FILE_REFRESH")
+        prefs = engine_link.settings(context)
+        layout.label(text=f"Engine: {prefs.endpoint if prefs else 'tcp://127.0.0.1:5557'}", icon="LINKED")
+
+
+def header_menu(self, context):  # noqa: ARG001
+    self.layout.menu(SEQUENCER_MT_autoedit.bl_idname)
+
+
+def import_menu(self, context):  # noqa: ARG001
+    self.layout.operator("autoedit.import_otio", text="OpenTimelineIO (.otio, .xml, .edl)")
+
+
+def export_menu(self, context):  # noqa: ARG001
+    self.layout.operator("autoedit.export_otio", text="OpenTimelineIO (.otio, .xml, .edl)")
+
+
+CLASSES = (SEQUENCER_MT_autoedit, SEQUENCER_PT_autoedit)
+MENUS = (
+    (bpy.types.SEQUENCER_MT_editor_menus, header_menu),
+    (bpy.types.TOPBAR_MT_file_import, import_menu),
+    (bpy.types.TOPBAR_MT_file_export, export_menu),
+)

@@ -1,0 +1,266 @@
+"""Analyse media files: probe, one video decode pass, one audio decode, every analyser, cached.
+
+Per file: hash the content (remembered by path/size/mtime), probe it (cached by hash), load each
+analyser's cached field or mark it to compute; then ONE video pass feeds every visual analyser that
+has work to do (each in its own thread, pulling its own frames) and ONE audio decode, resampled once
+per rate, feeds the audio analysers. A file with no audio gets empty audio fields and a note, one with
+no video empty visual fields and a note. A file we cannot analyse (`BadInput`) becomes an entry in
+`report.errors` while the other files still complete; any other failure stops the run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import threading
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from engine.analysis import registry
+from engine.analysis.base import Analyser, AudioRequest, MediaInfo, VideoRequest
+from engine.analysis.cache import AnalysisCache, settings_digest
+from engine.analysis.report import AnalysisReport, MediaAnalysis
+from engine.config import EngineConfig
+from engine.errors import BadInput
+from engine.media.probe import check_readable, probe
+from engine.media.video import Subscription, VideoPass
+from engine.progress import Job
+
+PROBE_KEY = "probe@1"
+AUDIO_FIELDS = ("speech", "words", "beats", "downbeats", "tempo", "loudness")
+VIDEO_FIELDS = ("shots", "faces", "quality", "objects")
+
+
+@dataclass
+class FileRun:
+    """What analysing one file did: which analysers ran or came from the cache, and the decoding done."""
+
+    path: str
+    computed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    video_passes: int = 0
+    decoded_frames: int = 0
+    audio_decodes: int = 0
+
+
+@dataclass
+class _Work:
+    analyser: Analyser
+    key: str
+    result: dict[str, Any] | None = None
+
+
+class _Inputs:
+    """MediaInputs for one file: frames from the shared pass, audio from the one decode."""
+
+    def __init__(self, info: MediaInfo, subscriptions: dict[VideoRequest, Subscription], audio: dict[int, np.ndarray]):
+        self.info = info
+        self._subscriptions = subscriptions
+        self._audio = audio
+
+    def frames(self, request: VideoRequest):
+        sub = self._subscriptions.get(request)
+        if sub is None:
+            raise RuntimeError(f"frames({request}) was not declared as the analyser's `video` request")
+        return iter(sub)
+
+    def audio(self, request: AudioRequest) -> np.ndarray | None:
+        if not self.info.has_audio:
+            return None
+        samples = self._audio.get(request.sample_rate)
+        if samples is None:
+            raise RuntimeError(f"audio at {request.sample_rate} Hz was not declared as the analyser's `audio` request")
+        return samples  # mono; the decoder mixes channels down once for every analyser
+
+
+def analysers_for(config: EngineConfig, data_dir: Path, fields=None) -> list[tuple[registry.Entry, Analyser]]:
+    return [(entry, entry.build(config, data_dir)) for entry in registry.select(config, fields)]
+
+
+def analyse_files(paths, config: EngineConfig, data_dir, job: Job, fields=None) -> AnalysisReport:
+    """Analyse every file; per-file problems go to `report.errors`, the rest completes."""
+    data_dir = Path(data_dir)
+    cache = AnalysisCache(data_dir)
+    chosen = analysers_for(config, data_dir, fields)
+    report = AnalysisReport()
+    paths = list(paths)
+    for i, path in enumerate(paths):
+        sub = job.sub(f"{Path(path).name}", i / len(paths), (i + 1) / len(paths))
+        try:
+            media, _ = analyse_media(path, chosen, cache, sub)
+        except BadInput as exc:
+            report.errors.append({"path": str(path), "error": _problem(exc)})
+            continue
+        report.media.append(media)
+    job.report("done", 1.0, f"{len(report.media)} analysed, {len(report.errors)} failed")
+    return report
+
+
+def analyse_file(path, config: EngineConfig, data_dir, job: Job, fields=None) -> MediaAnalysis:
+    """One file's analysis; `BadInput` when the file cannot be analysed."""
+    data_dir = Path(data_dir)
+    media, _ = analyse_media(path, analysers_for(config, data_dir, fields), AnalysisCache(data_dir), job)
+    return media
+
+
+def analyse_media(
+    path, analysers: list[tuple[registry.Entry, Analyser]], cache: AnalysisCache, job: Job
+) -> tuple[MediaAnalysis, FileRun]:
+    """The workhorse behind analyse_file(s): also says what was computed, cached and decoded."""
+    path = os.path.abspath(os.fspath(path))
+    run = FileRun(path=path)
+    job.report("probe", 0.0, Path(path).name)
+    info = _probe_cached(path, cache)
+    notes: list[str] = []
+    results: dict[str, Any] = {}
+    models: dict[str, str] = {}
+    video_work: list[_Work] = []
+    audio_work: list[_Work] = []
+    for entry, analyser in analysers:
+        label = f"{analyser.name}@{analyser.version}"
+        has_stream = info.has_video if entry.reads == "video" else info.has_audio
+        if not has_stream:
+            run.skipped.append(label)
+            continue
+        key = _cache_key(analyser)
+        cached = cache.load(info.sha256, key)
+        if cached is not None:
+            run.cached.append(label)
+            _collect(analyser, cached, results, models)
+        else:
+            (video_work if entry.reads == "video" else audio_work).append(_Work(analyser, key))
+    if not info.has_audio and any(e.reads == "audio" for e, _ in analysers):
+        notes.append("no audio stream: speech, words, beats, downbeats, tempo and loudness are empty")
+    if not info.has_video and any(e.reads == "video" for e, _ in analysers):
+        notes.append("no video stream: shots, faces, quality and objects are empty")
+
+    if video_work:
+        _video_pass(info, video_work, job.sub("video", 0.05, 0.8 if audio_work else 1.0), run)
+    if audio_work:
+        _audio_analysis(info, audio_work, job.sub("audio", 0.8 if video_work else 0.05, 1.0), run)
+    for work in video_work + audio_work:
+        assert work.result is not None
+        cache.store(info.sha256, work.key, work.result)
+        _collect(work.analyser, work.result, results, models)
+        run.computed.append(f"{work.analyser.name}@{work.analyser.version}")
+    job.report("done", 1.0, Path(path).name)
+    return _media_analysis(info, results, models, notes), run
+
+
+# -- steps --------------------------------------------------------------------------------------
+
+
+def _probe_cached(path: str, cache: AnalysisCache) -> MediaInfo:
+    check_readable(Path(path))
+    sha256 = cache.content_hash(path)
+    stored = cache.load(sha256, PROBE_KEY)
+    if stored is not None:
+        stored["rate"] = Fraction(stored["rate"])
+        return MediaInfo(**{**stored, "path": path, "sha256": sha256})
+    info = probe(path, sha256)
+    record = dataclasses.asdict(info)
+    record["rate"] = str(info.rate)
+    cache.store(sha256, PROBE_KEY, record)
+    return info
+
+
+def _video_pass(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:
+    """Decode once; each analyser runs in its own thread on its subscription."""
+    decode = VideoPass(info)
+    quiet = Job(cancel_event=job.cancel_event)  # analysers share cancel; the decoder reports progress
+    threads = []
+    errors: list[BaseException] = []
+    for item in work:
+        request = item.analyser.video
+        assert request is not None, f"{item.analyser.name} reads video but declares no VideoRequest"
+        subscription = decode.subscribe(request)
+        inputs = _Inputs(info, {request: subscription}, {})
+
+        def target(item: _Work = item, inputs: _Inputs = inputs, subscription: Subscription = subscription) -> None:
+            try:
+                item.result = item.analyser.analyse(inputs, quiet)
+            except BaseException as exc:  # handed to the caller's thread below
+                errors.append(exc)
+            finally:
+                subscription.close()
+
+        threads.append(threading.Thread(target=target, name=f"analyse-{item.analyser.name}", daemon=True))
+    for thread in threads:
+        thread.start()
+    try:
+        stats = decode.run(job)
+    except BaseException:
+        for thread in threads:
+            thread.join()
+        raise
+    for thread in threads:
+        thread.join()
+    run.video_passes += stats.passes
+    run.decoded_frames += stats.decoded_frames
+    if errors:
+        raise errors[0]
+
+
+def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:
+    from engine.media.audio import decode_audio
+
+    rates = sorted({item.analyser.audio.sample_rate for item in work if item.analyser.audio is not None})
+    job.report("decode", 0.0, f"audio at {', '.join(str(r) for r in rates)} Hz")
+    audio = decode_audio(info.path, rates)
+    run.audio_decodes += 1
+    if not audio:
+        info = dataclasses.replace(info, has_audio=False)
+    inputs = _Inputs(info, {}, audio)
+    for i, item in enumerate(work):
+        job.report(item.analyser.name, i / len(work), item.analyser.model_id())
+        item.result = item.analyser.analyse(inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work)))
+
+
+# -- helpers ------------------------------------------------------------------------------------
+
+
+def _cache_key(analyser: Analyser) -> str:
+    settings = getattr(analyser, "settings", None)
+    params = settings() if callable(settings) else {}
+    return f"{analyser.name}@{analyser.version}-{settings_digest(analyser.model_id(), params)}"
+
+
+def _collect(analyser: Analyser, result: dict[str, Any], results: dict[str, Any], models: dict[str, str]) -> None:
+    model = analyser.model_id()
+    for name in analyser.fields:
+        if name in result:
+            results[name] = result[name]
+            models[name] = model
+
+
+def _media_analysis(info: MediaInfo, results: dict[str, Any], models: dict[str, str], notes: list[str]) -> MediaAnalysis:
+    rate = info.rate
+    return MediaAnalysis(
+        path=info.path,
+        sha256=info.sha256,
+        duration=round(info.duration, 6),
+        fps=float(rate),
+        rate=(rate.numerator, rate.denominator) if rate else (0, 1),
+        width=info.width,
+        height=info.height,
+        has_audio=info.has_audio,
+        models=models,
+        notes=notes,
+        start_timecode=info.start_time,
+        rotation=info.rotation,
+        variable_frame_rate=info.variable_frame_rate,
+        **results,
+    )
+
+
+def _problem(exc: BadInput) -> str:
+    """The message without the leading 'path: ' (the report keeps the path in its own key)."""
+    text = str(exc)
+    prefix = f"{exc.path}: " if exc.path else ""
+    return text[len(prefix) :] if prefix and text.startswith(prefix) else text
+

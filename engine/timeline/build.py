@@ -1,0 +1,202 @@
+"""OTIO timeline from a selection: video, dialog audio, music with ducking, markers, `autoedit` metadata.
+
+Every time is a RationalTime at the source's own rate: frame numbers from the planner plus the
+source's start timecode, so NLEs that honour embedded timecode line the clips up with the media.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import opentimelineio as otio
+
+from engine.analysis.report import MediaAnalysis
+from engine.planning.candidates import frame_of, media_rate
+from engine.planning.selection import Choice, Selection
+from engine.planning.spec import EditSpec
+
+RT = otio.opentime.RationalTime
+TR = otio.opentime.TimeRange
+
+METADATA_VERSION = 1
+DUCK_DB = -12.0  # music level under speech
+DUCK_RAMP_S = 0.15
+JCUT_S = 0.25  # how far the incoming sentence's sound leads its picture at a J cut
+
+
+@dataclass
+class Decision:
+    """What the timeline says about one placed clip (also what the event store keeps)."""
+
+    decision_id: str
+    choice: Choice
+    reason: str
+
+
+def media_url(path: str) -> str:
+    return Path(path).resolve().as_uri()
+
+
+def _reference(media: MediaAnalysis) -> otio.schema.ExternalReference:
+    rate = media_rate(media)
+    tc = frame_of(media.start_timecode, rate)
+    total = frame_of(media.duration, rate)
+    return otio.schema.ExternalReference(
+        target_url=media_url(media.path),
+        available_range=TR(RT(tc, float(rate)), RT(total, float(rate))),
+        metadata={"autoedit": {"rate": [rate.numerator, rate.denominator], "vfr": media.variable_frame_rate}},
+    )
+
+
+def _range(media: MediaAnalysis, start: int, end: int) -> otio.opentime.TimeRange:
+    rate = media_rate(media)
+    tc = frame_of(media.start_timecode, rate)
+    return TR(RT(tc + start, float(rate)), RT(end - start, float(rate)))
+
+
+def _speech_spans_on_record(decisions: Sequence[Decision]) -> list[tuple[float, float]]:
+    spans = []
+    for d in decisions:
+        c = d.choice
+        offset = float(c.record_start) - float(c.start / c.candidate.rate)
+        lo, hi = float(c.start / c.candidate.rate), float(c.end / c.candidate.rate)
+        for w in c.candidate.words:
+            if w.end > lo and w.start < hi:
+                spans.append((max(w.start, lo) + offset, min(w.end, hi) + offset))
+        if not c.candidate.words and c.candidate.kind == "speech":
+            spans.append((float(c.record_start), float(c.record_end)))
+    spans.sort()
+    merged: list[tuple[float, float]] = []
+    for a, b in spans:
+        if merged and a - merged[-1][1] < 2 * DUCK_RAMP_S + 0.3:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def ducking_keyframes(decisions: Sequence[Decision], length_s: float) -> list[list[float]]:
+    """[[record seconds, gain dB], ...], linear between points: music down under speech, up elsewhere."""
+    keys: list[list[float]] = [[0.0, 0.0]]
+    for a, b in _speech_spans_on_record(decisions):
+        a0, b1 = max(0.0, a - DUCK_RAMP_S), min(length_s, b + DUCK_RAMP_S)
+        if a0 <= keys[-1][0]:
+            keys[-1] = [keys[-1][0], DUCK_DB]
+        else:
+            keys += [[round(a0, 4), 0.0], [round(max(a0, a), 4), DUCK_DB]]
+        keys += [[round(min(b, length_s), 4), DUCK_DB], [round(b1, 4), 0.0]]
+    if keys[-1][0] < length_s:
+        keys.append([round(length_s, 4), keys[-1][1]])
+    return keys
+
+
+def build_timeline(
+    selection: Selection,
+    decisions: Sequence[Decision],
+    media: Sequence[MediaAnalysis],
+    spec: EditSpec,
+    prompt: str,
+    timeline_id: str,
+    models: dict[str, str],
+    rate: Fraction,
+    music: MediaAnalysis | None = None,
+    reframes: dict[str, dict[str, Any]] | None = None,
+    jl_cuts: bool = True,
+) -> otio.schema.Timeline:
+    tl = otio.schema.Timeline(name=f"AutoEdit: {prompt[:60]}", global_start_time=RT(0, float(rate)))
+    tl.metadata["autoedit"] = {
+        "version": METADATA_VERSION,
+        "timeline_id": timeline_id,
+        "prompt": prompt,
+        "spec": spec.model_dump(mode="json"),
+        "models": dict(models),
+        "rate": [rate.numerator, rate.denominator],
+    }
+    video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
+    dialog = otio.schema.Track(name="A1 dialog", kind=otio.schema.TrackKind.Audio)
+    # J cuts: where one sentence follows another from elsewhere, the picture changes a little after
+    # the sound, so the new voice leads its face (only without music, whose beats fix the cuts).
+    shifts = [0] * len(decisions)
+    if jl_cuts and music is None:
+        for k in range(len(decisions) - 1):
+            a, b = decisions[k].choice, decisions[k + 1].choice
+            if a.candidate.kind != "speech" or b.candidate.kind != "speech":
+                continue
+            if a.candidate.path == b.candidate.path and abs(b.start - a.end) <= 1:
+                continue  # continuous source: nothing to hide
+            n = frame_of(JCUT_S, b.candidate.rate)
+            total = frame_of(media[a.candidate.media_index].duration, a.candidate.rate)
+            if a.candidate.rate == b.candidate.rate and b.end - b.start > 3 * n and a.end + n <= total:
+                shifts[k + 1] = n
+    for k, d in enumerate(decisions):
+        c = d.choice
+        info = media[c.candidate.media_index]
+        meta: dict[str, Any] = {
+            "decision_id": d.decision_id,
+            "reason": d.reason,
+            "score": round(float(c.candidate.score), 4),
+            "features": {key: round(float(v), 4) for key, v in c.candidate.features.items()},
+            "kind": c.candidate.kind,
+            "transcript": c.candidate.text,
+        }
+        if reframes and d.decision_id in reframes:
+            meta["reframe"] = reframes[d.decision_id]
+        v_start = c.start + shifts[k]
+        v_end = c.end + (shifts[k + 1] if k + 1 < len(decisions) else 0)
+        if shifts[k] or (k + 1 < len(decisions) and shifts[k + 1]):
+            meta["j_cut"] = {"picture_offset_frames": [shifts[k], shifts[k + 1] if k + 1 < len(decisions) else 0]}
+        name = f"{Path(info.path).stem} {k + 1:02d}"
+        clip = otio.schema.Clip(
+            name=name, media_reference=_reference(info), source_range=_range(info, v_start, v_end),
+            metadata={"autoedit": meta},
+        )  # fmt: skip
+        clip.markers.append(
+            otio.schema.Marker(
+                name=d.reason[:80],
+                marked_range=TR(clip.source_range.start_time, RT(0, clip.source_range.start_time.rate)),
+                color=otio.schema.MarkerColor.GREEN if c.candidate.kind == "speech" else otio.schema.MarkerColor.BLUE,
+                metadata={"autoedit": {"decision_id": d.decision_id}},
+            )
+        )
+        video.append(clip)
+        if info.has_audio:
+            sound = otio.schema.Clip(
+                name=name, media_reference=_reference(info), source_range=_range(info, c.start, c.end),
+                metadata={"autoedit": {"decision_id": d.decision_id}},
+            )  # fmt: skip
+            dialog.append(sound)
+        else:
+            dialog.append(otio.schema.Gap(source_range=TR(RT(0, float(c.candidate.rate)), RT(c.end - c.start, float(c.candidate.rate)))))
+    tl.tracks.append(video)
+    tl.tracks.append(dialog)
+    if music is not None and decisions:
+        length = float(selection.choices[-1].record_end)
+        mrate = rate
+        start = selection.music_start or Fraction(0)
+        mframes = frame_of(float(start), mrate)
+        dur = frame_of(length, mrate)
+        available = frame_of(music.duration, mrate)
+        track = otio.schema.Track(name="A2 music", kind=otio.schema.TrackKind.Audio)
+        ref = otio.schema.ExternalReference(target_url=media_url(music.path), available_range=TR(RT(0, float(mrate)), RT(available, float(mrate))))
+        keys = ducking_keyframes(decisions, length)
+        clip = otio.schema.Clip(
+            name=f"music: {Path(music.path).stem}",
+            media_reference=ref,
+            source_range=TR(RT(mframes, float(mrate)), RT(min(dur, max(1, available - mframes)), float(mrate))),
+            metadata={"autoedit": {"ducking": {
+                "unit": "dB",
+                "interpolation": "linear",
+                "time": "seconds from the start of the timeline",
+                "keyframes": keys,
+                "under_speech_db": DUCK_DB,
+                "applies_to": "this clip's volume; hosts map it to volume keyframes (Blender: strip volume "
+                "= 10 ** (dB / 20); Resolve: clip volume)",
+            }, "beats": list(music.beats), "music_start_s": float(start)}},
+        )  # fmt: skip
+        track.append(clip)
+        tl.tracks.append(track)
+    return tl

@@ -1,0 +1,145 @@
+"""Writing (and reading back) timelines through the OTIO adapters, with thin fixes where they are wrong.
+
+Known adapter faults (DESIGN.md, re-checked in tests/timeline):
+- otio-fcpx-xml-adapter 1.0.0 looks frame durations up in a table keyed by int/float rate, so 23.976
+  and 29.97 give an empty `frameDuration` and the writer fails; on reading it truncates the rate to an
+  int (24000/1001 -> 23) and frames with int(), so cuts drift. `fcpx_rate_fix()` swaps those three
+  helpers for exact rational ones while we write or read.
+- otio-cmx3600-adapter keeps one video track and drops audio: the EDL gets the picture track only
+  (said in the file's title comment), and reading needs the rate we wrote with.
+- FCP7 XML drops metadata and track names: the .otio beside it keeps them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+from collections.abc import Iterator
+from fractions import Fraction
+from pathlib import Path
+
+import opentimelineio as otio
+
+from engine.errors import BadInput
+
+FORMATS = {"otio": ("otio_json", ".otio"), "fcpxml": ("fcpx_xml", ".fcpxml"), "fcp7": ("fcp_xml", ".xml"), "edl": ("cmx_3600", ".edl")}  # fmt: skip
+
+
+def format_for(path: str | Path, fmt: str | None = None) -> str:
+    if fmt:
+        if fmt not in FORMATS:
+            raise BadInput(f"unknown timeline format '{fmt}' (choose from {', '.join(FORMATS)})")
+        return fmt
+    suffix = Path(path).suffix.lower()
+    for name, (_, ext) in FORMATS.items():
+        if suffix == ext:
+            return name
+    raise BadInput(f"cannot tell the timeline format from the suffix '{suffix}'; pass --format", path)
+
+
+def _exact_rate(rate: float) -> Fraction:
+    return Fraction(rate).limit_denominator(1001)
+
+
+@contextlib.contextmanager
+def fcpx_rate_fix() -> Iterator[None]:
+    """Exact frame durations and rates in the FCPXML adapter while inside the block."""
+    # The plugin system may load its own copy of the module: patch the one the adapter calls.
+    mod = otio.adapters.from_name("fcpx_xml").module()
+
+    def frame_duration(framerate: float) -> str:
+        r = _exact_rate(float(framerate))
+        return f"{r.denominator}/{r.numerator}s"
+
+    def format_frame_rate(self, format_id):  # type: ignore[no-untyped-def]
+        total, rate = self._format_frame_duration(format_id)
+        return float(Fraction(int(rate), int(total)))
+
+    def to_rational_time(rational_number, fps):  # type: ignore[no-untyped-def]
+        rate = float(fps)
+        if rational_number in ("0s", None):
+            return otio.opentime.RationalTime(0, rate)
+        text = rational_number.replace("s", "")
+        seconds = Fraction(*map(int, text.split("/"))) if "/" in text else Fraction(text)
+        return otio.opentime.RationalTime(round(seconds * _exact_rate(rate)), rate)
+
+    saved = (
+        mod.FcpxOtio._framerate_to_frame_duration,
+        mod.FcpxXml._format_frame_rate,
+        mod.to_rational_time,
+    )
+    mod.FcpxOtio._framerate_to_frame_duration = staticmethod(frame_duration)
+    mod.FcpxXml._format_frame_rate = format_frame_rate
+    mod.to_rational_time = to_rational_time
+    try:
+        yield
+    finally:
+        mod.FcpxOtio._framerate_to_frame_duration, mod.FcpxXml._format_frame_rate, mod.to_rational_time = saved
+
+
+def _timeline_rate(timeline: otio.schema.Timeline) -> float:
+    if timeline.global_start_time is not None:
+        return float(timeline.global_start_time.rate)
+    clips = list(timeline.find_clips())
+    return float(clips[0].source_range.duration.rate) if clips else 24.0
+
+
+def _edl_ready(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """CMX 3600 holds one picture track: keep V1, say so in the title, and give clips short reel names."""
+    out = copy.deepcopy(timeline)
+    video = [t for t in out.tracks if t.kind == otio.schema.TrackKind.Video][:1]
+    for track in list(out.tracks):
+        out.tracks.remove(track)
+    for track in video:
+        out.tracks.append(track)
+    out.name = (timeline.name or "AutoEdit") + " (picture only)"
+    return out
+
+
+def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str | None = None) -> Path:
+    """Write the timeline as otio|fcpxml|fcp7|edl; the format comes from `fmt` or the suffix."""
+    path = Path(path)
+    name = format_for(path, fmt)
+    adapter = FORMATS[name][0]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    if name == "otio":
+        otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
+    elif name == "fcpxml":
+        with fcpx_rate_fix():
+            otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
+    elif name == "edl":
+        otio.adapters.write_to_file(_edl_ready(timeline), str(path), adapter_name=adapter)
+    else:
+        otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
+    return path
+
+
+def export_string(timeline: otio.schema.Timeline, fmt: str) -> str:
+    name = format_for("x", fmt)
+    adapter = FORMATS[name][0]
+    if name == "fcpxml":
+        with fcpx_rate_fix():
+            return otio.adapters.write_to_string(timeline, adapter_name=adapter)
+    if name == "edl":
+        return otio.adapters.write_to_string(_edl_ready(timeline), adapter_name=adapter)
+    return otio.adapters.write_to_string(timeline, adapter_name=adapter)
+
+
+def read_timeline(path: str | Path, fmt: str | None = None, rate: float | None = None) -> otio.schema.Timeline:
+    """Read a timeline we (or an NLE) wrote, with the same fixes; `rate` is needed for EDLs."""
+    name = format_for(path, fmt)
+    adapter = FORMATS[name][0]
+    if name == "fcpxml":
+        with fcpx_rate_fix():
+            result = otio.adapters.read_from_file(str(path), adapter_name=adapter)
+    elif name == "edl":
+        result = otio.adapters.read_from_file(str(path), adapter_name=adapter, rate=rate or 24.0)
+    else:
+        result = otio.adapters.read_from_file(str(path), adapter_name=adapter)
+    if isinstance(result, otio.schema.SerializableCollection):
+        timelines = list(result.find_children(descended_from_type=otio.schema.Timeline)) or list(result)
+        result = timelines[0]
+    return result
+
+
+__all__ = ["FORMATS", "export_string", "export_timeline", "fcpx_rate_fix", "format_for", "read_timeline", "_timeline_rate"]

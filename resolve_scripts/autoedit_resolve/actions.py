@@ -1,0 +1,212 @@
+"""The three things the editor can do from Resolve: Auto Edit, Send feedback, Send my edit back.
+
+Each takes the `resolve` object and an EngineClient (made from the settings when not given), so the
+menu script, the external-scripting console and the tests all run the same code.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from . import edit_back, importer, media_refs, review
+from .engine_link import ProgressFn, make_client, pump, submit_job
+from .errors import HostError
+from .session import Session, save
+from .settings import HostSettings
+
+ASPECTS = ("16:9", "9:16", "1:1", "4:5")
+
+
+@dataclass
+class EditRequest:
+    """What the dialog (or console prompts) asked for."""
+
+    prompt: str
+    source: str = media_refs.SELECTED_CLIPS
+    duration_s: float | None = None
+    aspect: str | None = None
+    style: str | None = None
+    music: str | None = None
+    seed: int = 0
+    captions: bool = False
+    timeline_name: str | None = None
+
+    def validate(self) -> None:
+        if not self.prompt or not self.prompt.strip():
+            raise HostError("Type a prompt, e.g. 'a 30 second highlight reel with music'.")
+        if self.duration_s is not None and self.duration_s <= 0:
+            raise HostError(f"Duration must be a positive number of seconds, not {self.duration_s}.")
+        if self.aspect and self.aspect not in ASPECTS:
+            raise HostError(f"Aspect must be one of {', '.join(ASPECTS)}, not {self.aspect!r}.")
+        if self.source not in (media_refs.SELECTED_CLIPS, media_refs.CURRENT_TIMELINE):
+            raise HostError(f"Unknown media source {self.source!r}.")
+
+    def options(self, fmt: str) -> dict[str, Any]:
+        opts: dict[str, Any] = {"seed": int(self.seed), "captions": bool(self.captions)}
+        if self.duration_s:
+            opts["target_duration"] = float(self.duration_s)
+        if self.aspect:
+            opts["aspect"] = self.aspect
+        if self.style:
+            opts["style"] = self.style
+        if self.music:
+            opts["music"] = self.music
+        if fmt == importer.FCP7:
+            opts["exports"] = [importer.FCP7]
+        return opts
+
+
+@dataclass
+class EditOutcome:
+    timeline: Any
+    session: Session
+    result: dict[str, Any]
+    notes: list[str] = field(default_factory=list)
+
+
+@dataclass
+class FeedbackOutcome:
+    events: list[dict[str, Any]]
+    unacked: int  # still in the spool (the engine was away); sent automatically next time
+    summary: str
+
+
+def _client(settings: HostSettings, client: Any) -> tuple[Any, bool]:
+    return (client, False) if client is not None else (make_client(settings), True)
+
+
+class EditJob:
+    """One Auto Edit: start() submits, step() pumps (call it from a UI timer), the result is imported.
+
+    `run()` is the blocking form for the console; the dialog calls `step()` from a UIManager timer so
+    the window stays responsive and Cancel works.
+    """
+
+    def __init__(self, resolve: Any, request: EditRequest, settings: HostSettings, client: Any = None):
+        self.resolve = resolve
+        self.request = request
+        self.settings = settings
+        self._client = client
+        self._owned = client is None
+        self.job_id: str | None = None
+        self.fmt = importer.OTIO
+        self.progress = ("", 0.0, "")  # stage, fraction, message
+        self.outcome: EditOutcome | None = None
+
+    def start(self) -> str:
+        self.request.validate()
+        media = media_refs.collect(self.resolve, self.request.source)
+        self.fmt = importer.import_format(self.resolve)
+        if self._client is None:
+            self._client = make_client(self.settings)
+        self.job_id = submit_job(
+            self._client, media, self.request.prompt.strip(), self.request.options(self.fmt)
+        )
+        return self.job_id
+
+    def step(self, timeout_ms: int = 0) -> EditOutcome | None:
+        """Read what the engine sent; returns the outcome once the timeline is imported, else None."""
+        if self.outcome is not None:
+            return self.outcome
+        if self.job_id is None:
+            raise HostError("The job was not started.")
+        result = pump(self._client, self.job_id, timeout_ms, self._on_progress)
+        if result is None:
+            return None
+        prompt = self.request.prompt.strip()
+        base = self.request.timeline_name or f"AutoEdit - {prompt[:40]}"
+        timeline, session = importer.apply_result(self.resolve, result, self.settings, self.fmt, base, prompt)
+        notes = [str(n) for n in (result.get("report") or {}).get("notes") or []]
+        self.outcome = EditOutcome(timeline, session, result, notes)
+        self.close()
+        return self.outcome
+
+    def cancel(self) -> None:
+        if self.job_id is not None and self._client is not None and self.outcome is None:
+            self._client.cancel(self.job_id)
+
+    def run(
+        self, on_progress: ProgressFn | None = None, should_cancel: Callable[[], bool] | None = None
+    ) -> EditOutcome:
+        self._listener = on_progress
+        try:
+            self.start()
+            cancel_sent = False
+            while True:
+                outcome = self.step(200)
+                if outcome is not None:
+                    return outcome
+                if not cancel_sent and should_cancel is not None and should_cancel():
+                    self.cancel()
+                    cancel_sent = True
+        finally:
+            self.close()
+
+    def _on_progress(self, stage: str, fraction: float, message: str) -> None:
+        self.progress = (stage, fraction, message)
+        listener = getattr(self, "_listener", None)
+        if listener is not None:
+            listener(stage, fraction, message)
+
+    def close(self) -> None:
+        if self._owned and self._client is not None:
+            self._client.close()
+            self._client = None
+
+
+def auto_edit(
+    resolve: Any,
+    request: EditRequest,
+    settings: HostSettings,
+    client: Any = None,
+    on_progress: ProgressFn | None = None,
+    should_cancel: Callable[[], bool] | None = None,
+) -> EditOutcome:
+    return EditJob(resolve, request, settings, client).run(on_progress, should_cancel)
+
+
+def deliver(
+    settings: HostSettings, client: Any, session: Session, events: list[dict[str, Any]], timeout_s: float
+) -> int:
+    """Spool first (durable), then remember what was sent, then wait for the engine's ack."""
+    client, owned = _client(settings, client)
+    try:
+        if events:
+            client.send_feedback(events)
+        save(settings.sessions_dir, session)
+        return int(client.flush(timeout_s))
+    finally:
+        if owned:
+            client.close()
+
+
+def send_feedback(
+    resolve: Any, settings: HostSettings, client: Any = None, timeout_s: float = 10.0
+) -> FeedbackOutcome:
+    from bridge.events import make_event
+
+    timeline, session = review.session_for(resolve, settings)
+    report = review.collect_review(timeline, session, make_event)
+    unacked = deliver(settings, client, session, report.events, timeout_s)
+    return FeedbackOutcome(report.events, unacked, report.summary())
+
+
+def send_edit_back(
+    resolve: Any, settings: HostSettings, client: Any = None, timeout_s: float = 10.0
+) -> FeedbackOutcome:
+    from bridge.events import make_event
+
+    timeline, session = review.session_for(resolve, settings)
+    engine = edit_back.read_engine(session)
+    exported = edit_back.export_edit(resolve, timeline, settings, session)
+    changes = edit_back.diff(engine, edit_back.parse_timeline(exported.read_text(encoding="utf-8")))
+    events = edit_back.events_for(changes, session, make_event)
+    unacked = deliver(settings, client, session, events, timeout_s)
+    summary = (
+        f"{len(changes.trims)} trimmed, {len(changes.reorders)} moved, {len(changes.removed)} removed"
+        + (f", {changes.unmatched_clips} clips of your own" if changes.unmatched_clips else "")
+        + (f"; {len(events)} new events" if events else "; nothing new since the last send")
+    )
+    return FeedbackOutcome(events, unacked, summary)

@@ -1,0 +1,85 @@
+"""What "Auto Edit.py" (Workspace > Scripts > Utility) and the console script run.
+
+`run_action` is the one place an action turns into work, for the window, the prompts and the console
+script alike; `main` picks the window when Resolve's UI Manager is there and console prompts otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from . import actions, dialog
+from .errors import HostError
+from .settings import HostSettings
+
+
+def run_action(
+    resolve: Any,
+    action: str,
+    request: actions.EditRequest | None,
+    settings: HostSettings,
+    say: Callable[[str], None] = print,
+    client: Any = None,
+) -> Any:
+    """Blocking form (console): returns the EditOutcome or FeedbackOutcome and says what happened."""
+    if action == dialog.EDIT:
+        if request is None:
+            raise HostError("Auto Edit needs a prompt.")
+
+        def progress(stage: str, fraction: float, message: str) -> None:
+            say(f"  {int(round(fraction * 100)):3d}%  {stage}  {message}")
+
+        outcome = actions.auto_edit(resolve, request, settings, client=client, on_progress=progress)
+        say(f"Created timeline '{outcome.timeline.GetName()}' ({outcome.session.import_format} import).")
+        for note in outcome.notes:
+            say(f"  note: {note}")
+        say("Review: colour clips Green to accept, Orange (or add a Red flag) to reject, then Send feedback.")
+        return outcome
+    if action == dialog.FEEDBACK:
+        outcome = actions.send_feedback(resolve, settings, client=client)
+    elif action == dialog.EDIT_BACK:
+        outcome = actions.send_edit_back(resolve, settings, client=client)
+    else:
+        raise HostError(f"Unknown action {action!r}.")
+    say(f"Feedback: {outcome.summary}.")
+    if outcome.unacked:
+        say(f"{outcome.unacked} events wait in the spool; they are sent the next time the engine is reachable.")
+    return outcome
+
+
+def _window_action(resolve: Any, settings: HostSettings) -> Callable[[str, dict[str, Any], Any], None]:
+    def on_action(action: str, values: dict[str, Any], window: Any) -> None:
+        if action != dialog.EDIT:
+            outcome = run_action(resolve, action, None, settings, say=window.status)
+            window.status(f"Feedback: {outcome.summary}.")
+            return
+        job = actions.EditJob(resolve, dialog.request_from_values(values), settings)
+        job.start()
+        window.status("Editing...")
+
+        def step() -> bool:
+            outcome = job.step(0)
+            stage, fraction, message = job.progress
+            if outcome is None:
+                window.progress(fraction, f"{stage} {message}")
+                return False
+            window.status(f"Created timeline '{outcome.timeline.GetName()}'. Review with clip colours, then Send feedback.")
+            return True
+
+        window.start_timer(step, job.cancel)
+
+    return on_action
+
+
+def main(resolve: Any, settings: HostSettings, fusion: Any = None, bmd: Any = None) -> int:
+    try:
+        if fusion is not None and bmd is not None and getattr(fusion, "UIManager", None) is not None:
+            dialog.uimanager_dialog(fusion, bmd, _window_action(resolve, settings))
+            return 0
+        action, request = dialog.console_prompts()
+        run_action(resolve, action, request, settings)
+        return 0
+    except HostError as exc:
+        print(f"AutoEdit: {exc}")
+        return 2

@@ -1,0 +1,150 @@
+"""The one decode pass: every request served from a single decode, at its own size and rate."""
+
+from __future__ import annotations
+
+import threading
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from engine.analysis.base import VideoRequest
+from engine.errors import BadInput, Cancelled
+from engine.media.probe import probe
+from engine.media.video import FrameSampler, VideoPass
+from engine.progress import Job
+
+REPO = Path(__file__).resolve().parents[2]
+CUTS = REPO / ".." / "shared" / "media" / "video_cuts"
+
+
+def _consume(subscription, out: list) -> threading.Thread:
+    thread = threading.Thread(target=lambda: out.extend(subscription))
+    thread.start()
+    return thread
+
+
+def test_one_pass_feeds_every_request_at_its_size_and_rate(synthetic):
+    clip = synthetic["cuts_23976"]
+    info = probe(clip.path)
+    every = VideoRequest(size=(48, 27))
+    sampled = VideoRequest(size=(320, 320), fps=2.0, keep_aspect=True)
+    grey = VideoRequest(size=(64, 36), fps=4.0, pixel_format="gray")
+    decode = VideoPass(info)
+    got: dict[VideoRequest, list] = {every: [], sampled: [], grey: []}
+    subs = [decode.subscribe(r) for r in got]
+    threads = [_consume(s, got[s.request]) for s in subs]
+    stats = decode.run(Job())
+    for t in threads:
+        t.join()
+    assert stats.passes == 1
+    assert stats.decoded_frames == clip.truth.frame_count
+    assert len(got[every]) == clip.truth.frame_count
+    assert got[every][0].image.shape == (27, 48, 3)
+    # exact presentation times, from each frame's pts
+    assert [f.time for f in got[every]] == pytest.approx([float(t) for t in clip.truth.frame_times], abs=1e-6)
+    # 2 samples a second, each the first frame at or after k/2 s, aspect kept inside 320x320
+    expected = int(np.floor(clip.truth.duration * 2 - 1e-9)) + 1
+    assert len(got[sampled]) == expected
+    assert got[sampled][0].image.shape == (info.height, info.width, 3)  # small clips are never upscaled
+    for k, frame in enumerate(got[sampled]):
+        assert k / 2 <= frame.time + 1e-6 < k / 2 + 1 / float(info.rate) + 1e-6
+    assert got[grey][0].image.shape == (36, 64)
+
+
+def test_frames_come_upright_for_rotated_footage():
+    info = probe(CUTS / "pyscenedetect_issue-134-rotate.mp4")
+    decode = VideoPass(info)
+    box = VideoRequest(size=(256, 256), fps=1.0, keep_aspect=True)
+    squeezed = VideoRequest(size=(48, 27), fps=1.0)
+    frames: dict[VideoRequest, list] = {box: [], squeezed: []}
+    threads = [_consume(decode.subscribe(r), frames[r]) for r in frames]
+    decode.run(Job())
+    for t in threads:
+        t.join()
+    assert frames[box][0].image.shape == (256, round(256 * 544 / 1280), 3)  # portrait, as played
+    assert frames[squeezed][0].image.shape == (27, 48, 3)  # squeezed requests get exactly their size
+
+
+def test_vfr_frame_times_are_the_real_ones(synthetic):
+    clip = synthetic["vfr"]
+    decode = VideoPass(probe(clip.path))
+    frames: list = []
+    thread = _consume(decode.subscribe(VideoRequest(size=(32, 18))), frames)
+    decode.run(Job())
+    thread.join()
+    assert [f.time for f in frames] == pytest.approx([float(t) for t in clip.truth.frame_times], abs=1e-6)
+
+
+def test_subscriber_that_stops_early_does_not_stall_the_pass(synthetic):
+    clip = synthetic["cuts_25"]
+    decode = VideoPass(probe(clip.path))
+    early = decode.subscribe(VideoRequest(size=(16, 9)))
+    full = decode.subscribe(VideoRequest(size=(32, 18)))
+    first: list = []
+    rest: list = []
+
+    def take_one() -> None:
+        for frame in early:
+            first.append(frame)
+            break  # the generator closes -> the subscription closes
+
+    threads = [threading.Thread(target=take_one), _consume(full, rest)]
+    threads[0].start()
+    decode.run(Job())
+    for t in threads:
+        t.join()
+    assert len(first) == 1
+    assert len(rest) == clip.truth.frame_count
+
+
+def test_cancel_stops_the_pass_and_releases_subscribers(synthetic):
+    clip = synthetic["cuts_2997"]
+    decode = VideoPass(probe(clip.path))
+    sub = decode.subscribe(VideoRequest(size=(16, 9)))
+    seen: list = []
+    errors: list = []
+
+    def reader() -> None:
+        try:
+            for frame in sub:
+                seen.append(frame)
+        except Cancelled as exc:
+            errors.append(exc)
+
+    job = Job()
+    thread = threading.Thread(target=reader)
+    thread.start()
+    job.cancel()
+    with pytest.raises(Cancelled):
+        decode.run(job)
+    thread.join()
+    assert errors and len(seen) < clip.truth.frame_count
+
+
+def test_frames_can_be_read_only_once(synthetic):
+    decode = VideoPass(probe(synthetic["cuts_25"].path))
+    sub = decode.subscribe(VideoRequest(size=(16, 9)))
+    iter(sub)
+    with pytest.raises(RuntimeError, match="once"):
+        iter(sub)
+
+
+def test_audio_only_file_has_no_video_pass():
+    with pytest.raises(BadInput, match="no video stream"):
+        VideoPass(probe(REPO / ".." / "shared" / "media" / "music" / "madmom_sample.wav"))
+
+
+@pytest.mark.parametrize(("fps", "times", "picked"), [
+    (2.0, [0.0, 0.2, 0.4, 0.5, 0.9, 1.2, 1.3, 1.6], [0.0, 0.5, 1.2, 1.6]),
+    (None, [0.0, 0.1], [0.0, 0.1]),
+    (1.0, [0.04, 1.0 - 1e-9, 2.5, 2.6, 3.1], [0.04, 1.0 - 1e-9, 2.5, 3.1]),
+])
+def test_sampler_takes_first_frame_at_or_after_each_tick(fps, times, picked):
+    sampler = FrameSampler(fps)
+    assert [t for t in times if sampler.wants(t)] == picked
+
+
+def test_rate_is_fraction_exact(synthetic):
+    assert probe(synthetic["cuts_2997"].path).rate == Fraction(30000, 1001)

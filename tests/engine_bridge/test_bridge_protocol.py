@@ -1,0 +1,125 @@
+"""The wire format, preference events and the feedback spool, without an engine."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from bridge import protocol
+from bridge.events import check_event, make_event
+from bridge.spool import FeedbackSpool
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def _new_modules(imports: str) -> set[str]:
+    code = f"import sys; before = set(sys.modules); {imports}; print('\\n'.join(sorted(set(sys.modules) - before)))"
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout
+    return {name.split(".")[0] for name in out.split()}
+
+
+def test_bridge_imports_only_stdlib_and_pyzmq():
+    by_bridge = _new_modules("import bridge, bridge.client, bridge.protocol, bridge.spool, bridge.events")
+    by_pyzmq = _new_modules("import zmq")
+    foreign = by_bridge - set(sys.stdlib_module_names) - by_pyzmq - {"bridge"}
+    assert foreign == set(), (
+        f"bridge pulled in modules beyond the standard library and pyzmq: {sorted(foreign)}"
+    )
+    assert "zmq" in by_bridge and "pydantic" not in by_bridge
+
+
+def test_encode_decode_round_trip_keeps_unicode_and_id():
+    message = protocol.request("submit", prompt="café ✂ cut", media=[{"path": "/a b.mp4"}])
+    frames = protocol.encode(message)
+    assert frames[0] == b"autoedit/1"
+    assert protocol.decode(frames) == message
+
+
+@pytest.mark.parametrize(
+    ("frames", "code"),
+    [
+        ([b"autoedit/1"], protocol.MALFORMED),
+        ([b"autoedit/1", b"{}", b"extra"], protocol.MALFORMED),
+        ([b"autoedit/2", b'{"type":"ping","id":"x"}'], protocol.WRONG_VERSION),
+        ([b"http/1.1", b'{"type":"ping","id":"x"}'], protocol.MALFORMED),
+        ([b"autoedit/1", b"\xff\xfe"], protocol.MALFORMED),
+        ([b"autoedit/1", b"[1, 2]"], protocol.MALFORMED),
+        ([b"autoedit/1", b'{"id": "x"}'], protocol.MALFORMED),
+        ([b"autoedit/1", b'{"type": "ping", "id": 5}'], protocol.MALFORMED),
+        ([b"autoedit/1", b'{"type": "ping", "id": "x", "pad": "' + b"a" * 2000 + b'"}'], protocol.TOO_LARGE),
+    ],
+)
+def test_decode_names_what_is_wrong(frames, code):
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode(frames, max_bytes=1024)
+    assert caught.value.code == code
+
+
+def test_decode_keeps_the_request_id_when_the_type_is_missing():
+    with pytest.raises(protocol.ProtocolError) as caught:
+        protocol.decode([protocol.TAG, b'{"id": "r-1", "type": 3}'])
+    assert caught.value.request_id == "r-1"
+
+
+def test_make_event_matches_design_and_refuses_bad_kinds():
+    event = make_event("trim", "tl-1", "d-7", {"delta_s": -0.5}, profile="alice")
+    assert set(event) == {"event_id", "timeline_id", "decision_id", "kind", "value", "time", "profile"}
+    assert event["kind"] == "trim" and event["value"] == {"delta_s": -0.5} and event["profile"] == "alice"
+    check_event(event)
+    assert make_event("accept", "tl-1", None)["event_id"] != make_event("accept", "tl-1", None)["event_id"]
+    with pytest.raises(ValueError, match="kind"):
+        make_event("like", "tl-1", "d-7")
+    with pytest.raises(ValueError, match="value"):
+        make_event("accept", "tl-1", "d-7", value=[1, 2])  # type: ignore[arg-type]
+
+
+def _ids(spool_dir: Path) -> list[str]:
+    ids = []
+    for path in spool_dir.glob("feedback-*.jsonl"):
+        ids += [json.loads(line)["event_id"] for line in path.read_bytes().splitlines() if line.strip()]
+    return ids
+
+
+def test_spool_survives_until_acked_and_truncates_when_empty(tmp_path):
+    spool = FeedbackSpool(tmp_path, "a")
+    events = [make_event("accept", "t", f"d{i}") for i in range(5)]
+    spool.append(events)
+    assert sorted(_ids(tmp_path)) == sorted(e["event_id"] for e in events)
+    assert spool.acknowledge([events[0]["event_id"], "unknown-id"]) == 1
+    assert len(spool) == 4
+    spool.acknowledge([e["event_id"] for e in events[1:]])
+    assert len(spool) == 0 and spool.path.stat().st_size == 0
+    spool.close()
+    assert not spool.path.exists()
+
+
+def test_spool_compacts_when_acked_lines_pile_up(tmp_path):
+    spool = FeedbackSpool(tmp_path, "a")
+    keep = make_event("reject", "t", "keep")
+    spool.append([keep])
+    for start in range(0, 3000, 500):
+        batch = [make_event("accept", "t", f"d{start + i}") for i in range(500)]
+        spool.append(batch)
+        spool.acknowledge([e["event_id"] for e in batch])
+    assert _ids(tmp_path).count(keep["event_id"]) == 1
+    assert len(_ids(tmp_path)) < 1100  # compacted at least once, not 3001 lines
+    spool.close()
+
+
+def test_a_new_spool_adopts_what_a_dead_client_left_including_a_torn_line(tmp_path):
+    live = FeedbackSpool(tmp_path, "live")  # holds its lock: must not be adopted by the next one
+    live.append([make_event("accept", "t", "live")])
+    events = [make_event("prefer", "t", f"d{i}", {"over": "x"}) for i in range(3)]
+    orphan = tmp_path / "feedback-dead.jsonl"
+    orphan.write_bytes(b"".join(json.dumps(e).encode() + b"\n" for e in events) + b'{"event_id": "torn", "ki')
+    spool = FeedbackSpool(tmp_path, "new")
+    assert sorted(e["event_id"] for e in spool.pending()) == sorted(e["event_id"] for e in events)
+    assert not orphan.exists() and live.path.exists()
+    live.close()
+    spool.close()
