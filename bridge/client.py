@@ -117,6 +117,7 @@ class EngineClient:
         self.client_name = client_name
         self.autostart_log = autostart_log
         self.routing_id = f"ae-{uuid.uuid4().hex}".encode("ascii")
+        self._local = endpoint.startswith(("ipc://", "inproc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]"))
         self.welcome: dict[str, Any] | None = None
         self.restarts = 0  # engines this client started after losing one mid-job
         self._curve = self._curve_options(server_public_key, client_key)
@@ -158,8 +159,9 @@ class EngineClient:
         sock = self._context.socket(zmq.DEALER)
         sock.setsockopt(zmq.LINGER, 0)
         sock.setsockopt(zmq.ROUTING_ID, self.routing_id)
-        sock.setsockopt(zmq.RECONNECT_IVL, 50)
-        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 500)
+        # a local engine (re)starting: retry every 25 ms, no backoff; a remote one: back off to 2 s
+        sock.setsockopt(zmq.RECONNECT_IVL, 25 if self._local else 100)
+        sock.setsockopt(zmq.RECONNECT_IVL_MAX, 0 if self._local else 2000)
         for option, value in self._curve.items():
             sock.setsockopt(option, value)
         sock.connect(self.endpoint)

@@ -116,9 +116,7 @@ class FeedbackSpool:
                 dropped += 1
         self._stale_lines += dropped
         if dropped and not self._pending:
-            self._file.truncate(0)
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            self._file.truncate(0)  # no fsync: should this not reach the disk, the lines are only resent
             self._stale_lines = 0
         elif self._stale_lines > max(1024, 2 * len(self._pending)):
             self._compact()

@@ -173,14 +173,23 @@ function M.apply_plan(resolve, plan)
   return tl, marked
 end
 
+local function marker_list(t)  -- {frame: info} -> a list, so JSON keeps the frames (a key 1 would read as an array)
+  local out = {}
+  for frame, info in pairs(t or {}) do
+    out[#out + 1] = { frame = frame, color = info.color, name = info.name, note = info.note,
+                      duration = info.duration, customData = info.customData }
+  end
+  return out
+end
+
 function M.snapshot(tl)
-  local snap = { name = tl:GetName(), uid = tl:GetUniqueId(), markers = tl:GetMarkers() or {}, video = {} }
+  local snap = { name = tl:GetName(), uid = tl:GetUniqueId(), markers = marker_list(tl:GetMarkers()), video = {} }
   for t = 1, tl:GetTrackCount('video') do
     local items = {}
     for _, item in ipairs(list(tl:GetItemListInTrack('video', t))) do
       items[#items + 1] = {
         name = item:GetName(), start = item:GetStart(false), clip_color = item:GetClipColor() or '',
-        flags = list(item:GetFlagList()), markers = item:GetMarkers() or {},
+        flags = list(item:GetFlagList()), markers = marker_list(item:GetMarkers()),
       }
     end
     snap.video[#snap.video + 1] = items

@@ -28,6 +28,8 @@ def load_mediapipe_faces(model_file: Path, min_confidence: float) -> tuple[Any, 
         warnings.simplefilter("ignore")
         from mediapipe.python.solutions import face_detection
 
+    # protobuf 4.25 warns on every process() call through mediapipe's own code; it is not ours to fix.
+    warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated", category=UserWarning)
     # The solution graph loads the model from the wheel by name; `locate` has already proved it is there.
     selection = 1 if "full_range" in model_file.name else 0
     detector = face_detection.FaceDetection(model_selection=selection, min_detection_confidence=min_confidence)

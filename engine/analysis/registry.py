@@ -68,13 +68,39 @@ VIDEO_ENTRIES: list[Entry] = [
 
 
 # -- audio analysers (A2): speech, words, beats, loudness -------------------------------------
-# A2: add one Entry per analyser to AUDIO_ENTRIES, e.g. Entry(("speech",), "audio", _speech).
+
+
+def _speech(config: EngineConfig, data_dir: Path) -> Analyser:
+    from engine.analysis.speech import SileroSpeech
+
+    return SileroSpeech(config, data_dir)
+
+
+def _words(config: EngineConfig, data_dir: Path) -> Analyser:
+    from engine.analysis import words
+
+    if config.analysis.asr_backend == "whisperx":
+        return words.WhisperXWords(config, data_dir)
+    return words.WhisperWords(config, data_dir)
+
+
+def _beats(config: EngineConfig, data_dir: Path) -> Analyser:
+    from engine.analysis.beats import tracker_for
+
+    return tracker_for(config, data_dir)
+
+
+def _loudness(config: EngineConfig, data_dir: Path) -> Analyser:
+    from engine.analysis.loudness import Bs1770Loudness
+
+    return Bs1770Loudness(config, data_dir)
+
 
 AUDIO_ENTRIES: list[Entry] = [
-    # A2 slot: speech
-    # A2 slot: words
-    # A2 slot: beats (fields "beats", "downbeats", "tempo")
-    # A2 slot: loudness
+    Entry(("speech",), "audio", _speech),
+    Entry(("words",), "audio", _words),
+    Entry(("beats", "downbeats", "tempo"), "audio", _beats),
+    Entry(("loudness",), "audio", _loudness),
 ]
 
 

@@ -29,10 +29,10 @@ class SileroSpeech:
     name: ClassVar[str] = "speech"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("speech",)
-    video: ClassVar[VideoRequest | None] = None
-    audio: ClassVar[AudioRequest | None] = AudioRequest(SAMPLE_RATE)
 
     def __init__(self, config: EngineConfig, data_dir: Path | None = None):
+        self.video: VideoRequest | None = None
+        self.audio: AudioRequest | None = AudioRequest(SAMPLE_RATE)
         self.spec = config.models.vad
         self.threshold = config.analysis.vad_threshold
 
@@ -50,7 +50,10 @@ class SileroSpeech:
 
     def regions(self, samples: np.ndarray, job: Job) -> list[dict[str, float]]:
         """Speech spans in seconds of a 16 kHz mono signal."""
-        return [{"start": a, "end": b} for a, b in speech_spans(samples, locate(self.spec, "vad"), self.threshold, job)]
+        return [
+            {"start": a, "end": b}
+            for a, b in speech_spans(samples, locate(self.spec, "vad"), self.threshold, job)
+        ]
 
 
 def speech_spans(samples: np.ndarray, weights: Path, threshold: float, job: Job) -> list[tuple[float, float]]:

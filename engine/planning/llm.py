@@ -15,6 +15,7 @@ loop trained (`engine.learning.policy.latest_adapter`) is applied with peft when
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
@@ -55,6 +56,7 @@ EXAMPLES = [
 PACING_WORDS = ("fast", "normal", "slow")
 MAX_LIST = 3
 MAX_SECONDS_OPTION = 1200
+NUMBER_OPTIONS = ["null"] + [str(n) for n in range(1, MAX_SECONDS_OPTION + 1)]
 
 
 class LLMPlanFailed(AutoEditError):
@@ -83,8 +85,6 @@ def _load(path: str, gguf_file: str | None, device: str, adapter: str | None, na
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()
-    if device == "cpu" and torch.get_num_threads() > 4:
-        torch.set_num_threads(4)
     kwargs: dict[str, Any] = {"local_files_only": True}
     if gguf_file:
         kwargs["gguf_file"] = gguf_file
@@ -169,6 +169,22 @@ def prompt_phrases(prompt: str, parsed: ParsedPrompt) -> list[str]:
     return out[:12]
 
 
+@functools.lru_cache(maxsize=8192)
+def _token_ids_cached(tok_id: int, text: str) -> tuple[int, ...]:
+    return tuple(_TOKENIZERS[tok_id](text, add_special_tokens=False)["input_ids"])
+
+
+_TOKENIZERS: dict[int, Any] = {}
+
+
+def _token_ids(tok: Any, text: str) -> tuple[int, ...]:
+    _TOKENIZERS.setdefault(id(tok), tok)
+    return _token_ids_cached(id(tok), text)
+
+
+_PREFIX_CACHE: dict[tuple[int, tuple[int, ...]], tuple[Any, Any]] = {}
+
+
 class _Constrained:
     """Greedy decoding restricted, step by step, to continuations that keep the JSON valid."""
 
@@ -182,7 +198,21 @@ class _Constrained:
         self.used = 0
         self.cache = None
         self.logits = None
-        self._feed(prompt_ids[0].tolist(), count=False)
+        ids = prompt_ids[0].tolist()
+        # The system turn and the examples are the same for every prompt: reuse their keys/values.
+        fixed = planner_prefix(planner)
+        key = (id(self.model), tuple(fixed))
+        if fixed and ids[: len(fixed)] == fixed:
+            if key not in _PREFIX_CACHE:
+                self._feed(fixed, count=False)
+                _PREFIX_CACHE.clear()
+                _PREFIX_CACHE[key] = (copy.deepcopy(self.cache), self.logits)
+            else:
+                cache, self.logits = _PREFIX_CACHE[key]
+                self.cache = copy.deepcopy(cache)
+            ids = ids[len(fixed) :]
+        if ids:
+            self._feed(ids, count=False)
 
     def _feed(self, ids: list[int], count: bool = True) -> None:
         if count:
@@ -200,7 +230,7 @@ class _Constrained:
 
     def choose(self, options: list[str]) -> str:
         """The option the model prefers, decoded one token at a time through the options' trie."""
-        seqs = {opt: self.tok(opt, add_special_tokens=False)["input_ids"] for opt in options}
+        seqs = {opt: _token_ids(self.tok, opt) for opt in options}
         alive = dict(seqs)
         pos = 0
         while True:
@@ -224,6 +254,14 @@ class _Constrained:
                 return only[0]
 
 
+def planner_prefix(planner: LoadedPlanner) -> list[int]:
+    """Token ids of the fixed part of every planning chat (system turn and examples)."""
+    ids = planner.tokenizer.apply_chat_template(messages("")[:-1], add_generation_prompt=False)
+    if hasattr(ids, "keys"):
+        ids = ids["input_ids"]
+    return list(ids)
+
+
 def _fill(planner: LoadedPlanner, prompt: str, phrases: list[str], budget: int) -> dict[str, Any]:
     tok = planner.tokenizer
     ids = tok.apply_chat_template(messages(prompt), add_generation_prompt=True, return_tensors="pt")
@@ -233,13 +271,13 @@ def _fill(planner: LoadedPlanner, prompt: str, phrases: list[str], budget: int) 
     out: dict[str, Any] = {}
 
     def enum(key: str, values: list[str], first: bool = False, quoted: bool = True) -> str:
-        dec.force(("{" if first else ", ") + f'"{key}":')
-        opts = [f' "{v}"' if quoted else f" {v}" for v in values]
-        return dec.choose(opts).strip().strip('"')
+        # The separator belongs to the option, so "2" cannot run on into "20" or "200" unasked.
+        dec.force(("{" if first else " ") + f'"{key}":')
+        opts = [(f' "{v}"' if quoted else f" {v}") + "," for v in values]
+        return dec.choose(opts).strip().rstrip(",").strip('"')
 
     out["style"] = enum("style", list(STYLES), first=True)
-    numbers = ["null"] + [str(n) for n in range(1, MAX_SECONDS_OPTION + 1)]
-    raw = enum("target_duration", numbers, quoted=False)
+    raw = enum("target_duration", NUMBER_OPTIONS, quoted=False)
     out["target_duration"] = None if raw == "null" else int(raw)
     out["aspect"] = enum("aspect", list(ASPECTS))
     out["order"] = enum("order", list(ORDERS))
@@ -247,12 +285,11 @@ def _fill(planner: LoadedPlanner, prompt: str, phrases: list[str], budget: int) 
         out[key] = enum(key, ["true", "false"], quoted=False) == "true"
     out["pacing"] = enum("pacing", list(PACING_WORDS))
     for key in ("include", "avoid"):
-        dec.force(f', "{key}": [')
+        dec.force(f' "{key}": [')
         chosen: list[str] = []
         while len(chosen) < MAX_LIST:
             left = [p for p in phrases if p not in chosen and p not in out.get("include", [])]
-            opts = [json.dumps(p) for p in left]
-            opts = [("" if not chosen else ", ") + o for o in opts] + ["]"]
+            opts = [("" if not chosen else ", ") + json.dumps(p) for p in left] + ["]"]
             pick = dec.choose(opts)
             if pick == "]":
                 break
@@ -260,6 +297,8 @@ def _fill(planner: LoadedPlanner, prompt: str, phrases: list[str], budget: int) 
         else:
             dec.force("]")
         out[key] = chosen
+        if key == "include":
+            dec.force(",")
     dec.force("}")
     log.debug("LLM plan (%d tokens): %s", dec.used, out)
     return out

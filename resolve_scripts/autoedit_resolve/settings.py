@@ -67,21 +67,21 @@ class HostSettings:
 def load_settings(
     settings_file: str | os.PathLike[str] | None = None, environ: dict | None = None
 ) -> HostSettings:
-    """Settings from the JSON file (when given and present), then the environment."""
+    """Settings from the JSON file (when given and present), else the environment, else defaults."""
     env = os.environ if environ is None else environ
     raw: dict = {}
     if settings_file is not None and Path(settings_file).is_file():
         with open(settings_file, encoding="utf-8") as fh:
             raw = json.load(fh)
-    data_dir = env.get("AUTOEDIT_DATA_DIR") or raw.get("data_dir") or "~/.cache/autoedit"
-    endpoint = env.get("AUTOEDIT_ENDPOINT") or raw.get("endpoint") or DEFAULT_ENDPOINT
+    data_dir = raw.get("data_dir") or env.get("AUTOEDIT_DATA_DIR") or "~/.cache/autoedit"
+    endpoint = raw.get("endpoint") or env.get("AUTOEDIT_ENDPOINT") or DEFAULT_ENDPOINT
     engine = env.get("AUTOEDIT_ENGINE")
-    command = [engine] if engine else list(raw.get("engine_command") or [])
+    command = list(raw.get("engine_command") or []) or ([engine] if engine else [])
     return HostSettings(
         data_dir=Path(data_dir).expanduser().resolve(),
         endpoint=endpoint,
         engine_command=tuple(command),
-        engine_python=env.get("AUTOEDIT_PYTHON") or raw.get("engine_python"),
+        engine_python=raw.get("engine_python") or env.get("AUTOEDIT_PYTHON"),
         heartbeat_s=float(raw.get("heartbeat_s") or 1.0),
         extra={
             k: v

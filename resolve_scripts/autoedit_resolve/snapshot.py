@@ -5,8 +5,8 @@ JSON; these classes give that JSON the documented read methods (Timeline.GetName
 GetMarkers / GetTrackCount / GetItemListInTrack, TimelineItem.GetName / GetStart / GetClipColor /
 GetFlagList / GetMarkers), so review.py runs unchanged on it.
 
-    {"name": str, "uid": str, "markers": {frame: {marker}},
-     "video": [[{"name", "start", "clip_color", "flags": [...], "markers": {frame: {marker}}}, ...], ...]}
+    {"name": str, "uid": str, "markers": [{"frame", "color", "name", "note", "duration", "customData"}],
+     "video": [[{"name", "start", "clip_color", "flags": [...], "markers": [...]}, ...], ...]}
 """
 
 from __future__ import annotations
@@ -14,6 +14,13 @@ from __future__ import annotations
 from typing import Any
 
 from .resolve_host import as_list
+
+
+def _markers(raw: Any) -> dict[float, dict[str, Any]]:
+    """The snapshot's marker list -> GetMarkers()'s {frame: info}."""
+    if isinstance(raw, dict):
+        return {float(k): dict(v) for k, v in raw.items()}
+    return {float(m.get("frame") or 0): dict(m) for m in as_list(raw)}
 
 
 class SnapshotItem:
@@ -32,8 +39,8 @@ class SnapshotItem:
     def GetFlagList(self) -> list[str]:  # noqa: N802
         return [str(f) for f in as_list(self._data.get("flags"))]
 
-    def GetMarkers(self) -> dict[str, Any]:  # noqa: N802
-        return dict(self._data.get("markers") or {})
+    def GetMarkers(self) -> dict[float, dict[str, Any]]:  # noqa: N802
+        return _markers(self._data.get("markers"))
 
 
 class SnapshotTimeline:
@@ -47,8 +54,8 @@ class SnapshotTimeline:
     def GetUniqueId(self) -> str | None:  # noqa: N802
         return self._data.get("uid")
 
-    def GetMarkers(self) -> dict[str, Any]:  # noqa: N802
-        return dict(self._data.get("markers") or {})
+    def GetMarkers(self) -> dict[float, dict[str, Any]]:  # noqa: N802
+        return _markers(self._data.get("markers"))
 
     def GetTrackCount(self, track_type: str) -> int:  # noqa: N802
         return len(self._video) if track_type == "video" else 0

@@ -100,3 +100,29 @@ def decode(tmp_path_factory: pytest.TempPathFactory):
         return {int(k[1:]): data[k] for k in data.files}
 
     return run
+
+
+if str(REPO) not in sys.path:  # the bpy-free mapping and the shared cut helpers, from this checkout
+    sys.path.insert(0, str(REPO))
+
+
+@pytest.fixture()
+def render(bpy_addon, tmp_path: Path):
+    """render(scene, frame) -> the sequencer's picture as an HxWx3 float array (0..255), headless."""
+    return lambda scene, frame: render_frame(bpy_addon, scene, frame, tmp_path / f"render-{frame}.png")
+
+
+def render_frame(bpy, scene, frame: int, path: Path):
+    import numpy as np
+
+    scene.frame_set(frame)
+    scene.render.filepath = str(path)
+    scene.render.image_settings.file_format = "PNG"
+    bpy.ops.render.render(write_still=True, scene=scene.name)
+    image = bpy.data.images.load(str(path))
+    try:
+        w, h = image.size
+        pixels = np.array(image.pixels[:], dtype=np.float32).reshape(h, w, 4)
+    finally:
+        bpy.data.images.remove(image)
+    return pixels[::-1, :, :3] * 255.0

@@ -70,16 +70,16 @@ def start_engine(tmp_path: Path) -> Iterator:
     """start_engine(**server_settings) -> a running `autoedit serve` subprocess that has answered hello."""
     engines: list[Engine] = []
 
-    def start(**server: object) -> Engine:
+    def start(data_dir: Path | None = None, env: dict[str, str] | None = None, **server: object) -> Engine:
         endpoint = free_endpoint()
-        data_dir = tmp_path / f"engine-data-{len(engines)}"
+        data_dir = data_dir or tmp_path / f"engine-data-{len(engines)}"
         log = tmp_path / f"engine-{len(engines)}.stderr"
         with open(log, "wb") as err:
             proc = subprocess.Popen(
                 engine_argv(endpoint, data_dir),
                 stdout=subprocess.DEVNULL,
                 stderr=err,
-                env=engine_env(**server),
+                env={**engine_env(**server), **(env or {})},
             )
         engine = Engine(proc, endpoint, data_dir, log)
         engines.append(engine)

@@ -20,7 +20,7 @@ from engine_bridge.conftest import engine_argv, free_endpoint
 REPO = Path(__file__).resolve().parents[2]
 TOTAL = 10_000
 KILLS = 100
-BATCH = 25
+BATCH = 50
 
 
 def _stored_ids(data_dir: Path) -> list[str]:
@@ -113,7 +113,7 @@ def test_client_killed_at_random_moments_loses_no_event_it_accepted(tmp_path, st
     spool = tmp_path / "spool"
     rng = random.Random(11)
     given = 0
-    for round_ in range(5):
+    for _round in range(5):
         proc = subprocess.Popen(
             [sys.executable, "-c", CLIENT_SCRIPT, engine.endpoint, str(spool), str(namespace), "100000"],
             cwd=REPO,

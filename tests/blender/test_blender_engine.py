@@ -1,0 +1,151 @@
+"""Run against a real engine on loopback: strips in, edit applied, feedback stored exactly once, also
+when the engine is down when the editor gives it and comes back later."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .conftest import AUTOEDIT, free_port
+
+CLIP = "video_cuts/movienet_test1_titanic.mp4"
+# a fast engine for a host test: rule planner (no LLM load), PySceneDetect shots
+CONFIG = "planner:\n  backend: rules\nanalysis:\n  shots_backend: pyscenedetect\n"
+
+
+class Engine:
+    def __init__(self, root: Path):
+        self.port = free_port()
+        self.endpoint = f"tcp://127.0.0.1:{self.port}"
+        self.data_dir = root / "data"
+        self.config = root / "engine.yaml"
+        self.config.write_text(CONFIG, encoding="utf-8")
+        self.log = root / "engine.log"
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        argv = [str(AUTOEDIT), "--config", str(self.config), "--data-dir", str(self.data_dir), "serve", "--endpoint", self.endpoint]
+        self.proc = subprocess.Popen(argv, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+        self.proc = None
+
+    def events(self) -> list[tuple[str, str, str | None]]:
+        db = sqlite3.connect(self.data_dir / "feedback.sqlite3")
+        try:
+            return db.execute("SELECT event_id, kind, decision_id FROM events ORDER BY rowid").fetchall()
+        finally:
+            db.close()
+
+
+@pytest.fixture(scope="module")
+def engine(tmp_path_factory) -> Any:
+    engine = Engine(tmp_path_factory.mktemp("engine"))
+    engine.start()
+    yield engine
+    engine.stop()
+
+
+@pytest.fixture(scope="module")
+def edited(bpy_addon, addon_module, engine: Engine, media: Path) -> dict[str, Any]:
+    """One real Run: a movie + its sound as strips, a prompt, polled to the end, applied."""
+    bpy = bpy_addon
+    bpy.ops.wm.read_homefile(use_empty=True)
+    prefs = bpy.context.preferences.addons["bl_ext.user_default.autoedit"].preferences
+    prefs.endpoint, prefs.autostart, prefs.data_dir = engine.endpoint, False, str(engine.data_dir)
+    scene = bpy.context.scene
+    scene.render.fps, scene.render.fps_base = 24, 1.001
+    editor = scene.sequence_editor_create()
+    editor.strips.new_movie(name="source", filepath=str(media / CLIP), channel=1, frame_start=1)
+    editor.strips.new_sound(name="source-sound", filepath=str(media / CLIP), channel=2, frame_start=1)
+    settings = scene.autoedit
+    settings.prompt, settings.target_duration = "a short cut of the best moments", 6.0
+    link = addon_module.engine_link
+    link.client(bpy.context).ensure_engine(timeout_s=120)
+    assert bpy.ops.autoedit.run() in ({"FINISHED"}, {"RUNNING_MODAL"})
+    state = link.JOBS[settings.job_id]
+    deadline = time.monotonic() + 540
+    while not state.done and time.monotonic() < deadline:
+        link.poll_step(bpy.context, timeout_ms=500)  # what the modal operator's timer does
+    assert state.done and state.error is None, (state.error, engine.log.read_text(errors="replace")[-3000:])
+    return {"state": state, "scene": bpy.data.scenes[state.applied_scene], "user_scene": scene.name}
+
+
+def test_run_applies_the_engines_edit_exactly(bpy_addon, addon_module, edited) -> None:
+    import opentimelineio as otio
+
+    state, scene = edited["state"], edited["scene"]
+    timeline = otio.adapters.read_from_string(state.result["otio"], "otio_json")
+    plan = addon_module.otio_vse.plan_from_timeline(timeline)
+    strips = {s.name: s for s in scene.sequence_editor.strips_all}
+    assert plan.strips, "the engine returned an empty edit"
+    for planned in plan.strips:
+        strip = strips[planned.name]
+        assert (strip.frame_final_start, strip.frame_final_end, strip.channel) == (
+            planned.record_start, planned.record_end, planned.channel,
+        )  # fmt: skip
+        if planned.decision_id:
+            assert strip["autoedit_decision_id"] == planned.decision_id
+            assert strip["autoedit_timeline_id"] == state.result["timeline_id"]
+    decided = {s.decision_id for s in plan.strips if s.decision_id}
+    reported = {c["decision_id"] for c in state.result["report"]["clips"]}
+    assert decided == reported
+    # the user's own strips are where they were
+    user = bpy_addon.data.scenes[edited["user_scene"]].sequence_editor.strips_all
+    assert sorted(s.name for s in user) == ["source", "source-sound"]
+
+
+def _decision_strips(scene) -> list[Any]:
+    return [s for s in scene.sequence_editor.strips_all if s.get("autoedit_decision_id") and s.type == "MOVIE"]
+
+
+def test_accept_and_trim_reach_the_store_once(bpy_addon, addon_module, edited, engine: Engine) -> None:
+    bpy, scene = bpy_addon, edited["scene"]
+    strips = _decision_strips(scene)
+    assert len(strips) >= 2
+    before = len(engine.events())
+    with bpy.context.temp_override(scene=scene):
+        for s in scene.sequence_editor.strips_all:
+            s.select = s.name == strips[0].name
+        assert bpy.ops.autoedit.accept() == {"FINISHED"}
+        strips[1].frame_final_end = strips[1].frame_final_end - 3  # an implicit trim
+        assert bpy.ops.autoedit.sync() == {"FINISHED"}
+        client = addon_module.engine_link.client(bpy.context)
+        assert client.flush(timeout_s=30) == 0
+        stored = engine.events()[before:]
+        kinds = sorted((kind, decision) for _, kind, decision in stored)
+        assert kinds == sorted([("accept", strips[0]["autoedit_decision_id"]), ("trim", strips[1]["autoedit_decision_id"])])
+        assert strips[0].color_tag == "COLOR_04"
+        # nothing new to say: a second sync sends nothing, a second flush stores nothing twice
+        assert bpy.ops.autoedit.sync() == {"FINISHED"}
+        assert client.flush(timeout_s=10) == 0
+    assert len(engine.events()) == before + 2
+    assert len({e[0] for e in engine.events()}) == len(engine.events())
+
+
+def test_feedback_given_while_the_engine_is_down_arrives_once(bpy_addon, addon_module, edited, engine: Engine) -> None:
+    bpy, scene = bpy_addon, edited["scene"]
+    link = addon_module.engine_link
+    strip = _decision_strips(scene)[-1]
+    before = len(engine.events())
+    engine.stop()
+    with bpy.context.temp_override(scene=scene):
+        for s in scene.sequence_editor.strips_all:
+            s.select = s.name == strip.name
+        assert bpy.ops.autoedit.reject() == {"FINISHED"}  # spooled on disk, not acknowledged
+        client = link.client(bpy.context)
+        assert client.flush(timeout_s=1) == 1
+        engine.start()
+        client.ensure_engine(timeout_s=120)
+        assert client.flush(timeout_s=60) == 0
+    stored = engine.events()[before:]
+    assert [(kind, decision) for _, kind, decision in stored] == [("reject", strip["autoedit_decision_id"])]
+    assert strip.color_tag == "COLOR_01"
