@@ -67,9 +67,9 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
     if target == "NEW_SCENE":
         plan = plan_from_timeline(timeline)
         scene = vse_apply.new_scene(name, plan)
-        vse_apply.apply_plan(scene, plan, adopt_resolution=True)
-        if context.window is not None:
+        if context.window is not None:  # show it first: activating a scene re-syncs all its sounds
             context.window.scene = scene
+        vse_apply.apply_plan(scene, plan, adopt_resolution=True)
     else:
         scene = context.scene
         editor = scene.sequence_editor or scene.sequence_editor_create()

@@ -11,6 +11,7 @@ Conventions a host must keep to round-trip exactly are the strip custom properti
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import urllib.parse
@@ -60,6 +61,11 @@ def exact_rate(rate: float | Fraction) -> Fraction:
     """OTIO rates are floats; NTSC ones are n*1000/1001. Recover the exact rational rate."""
     if isinstance(rate, Fraction):
         return rate
+    return _exact_rate(float(rate))
+
+
+@functools.lru_cache(maxsize=256)
+def _exact_rate(rate: float) -> Fraction:
     if rate <= 0 or not math.isfinite(rate):
         raise MappingError(f"unusable frame rate {rate!r}")
     for base in (24, 30, 48, 60, 120, 240):
@@ -71,8 +77,9 @@ def exact_rate(rate: float | Fraction) -> Fraction:
 
 def seconds(t: otio.opentime.RationalTime) -> Fraction:
     """A RationalTime as exact seconds (values from adapters are floats holding whole frames)."""
-    value = Fraction(t.value).limit_denominator(10**6)
-    return value / exact_rate(t.rate)
+    v = t.value
+    value = Fraction(int(v)) if float(v).is_integer() else Fraction(v).limit_denominator(10**6)
+    return value / _exact_rate(float(t.rate))
 
 
 def blender_fps(rate: Fraction) -> tuple[int, float]:
@@ -360,15 +367,12 @@ def _lanes(intervals: list[tuple[int, int]]) -> list[int]:
     return lanes
 
 
-def _clip_metadata(clip: otio.schema.Clip) -> dict[str, Any]:
-    meta = clip.metadata.get(NAMESPACE) if hasattr(clip.metadata, "get") else None
-    return dict(meta) if meta is not None and hasattr(meta, "keys") else {}
-
-
 def _to_plain(value: Any) -> Any:
     """OTIO AnyDictionary/AnyVector -> JSON-able Python."""
+    if value is None or isinstance(value, str | bool | int | float):
+        return value
     if hasattr(value, "items"):
-        return {str(k): _to_plain(v) for k, v in value.items()}
+        return {str(k): _to_plain(value[k]) for k in list(value)}
     if isinstance(value, list | tuple) or type(value).__name__ == "AnyVector":
         return [_to_plain(v) for v in value]
     if isinstance(value, bool | int | float | str) or value is None:
@@ -441,7 +445,8 @@ def plan_from_timeline(
         names: list[str] = []
         for p, lane, (rec_start, rec_end) in zip(placed, lanes, ranges, strict=True):
             clip = p.clip
-            meta = _clip_metadata(clip)
+            plain_meta = _to_plain(clip.metadata) if len(clip.metadata) else {}
+            meta = plain_meta.get(NAMESPACE) if isinstance(plain_meta.get(NAMESPACE), dict) else {}
             reference = clip.media_reference
             available = getattr(reference, "available_range", None)
             origin = seconds(available.start_time) if available is not None else Fraction(0)
@@ -450,7 +455,6 @@ def plan_from_timeline(
             strip_kind = kind if path is not None and exists(path) else "offline"
             name = _unique(clip.name or os.path.basename(path or "") or "clip", used_names)
             names.append(name)
-            plain_meta = _to_plain(clip.metadata) if len(clip.metadata) else {}
             strip = StripPlan(
                 name=name,
                 kind=strip_kind,

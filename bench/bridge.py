@@ -53,7 +53,7 @@ def raw_baseline(round_trips: int) -> tuple[list[float], float]:
     """Round trips of a 2-frame message through a bare ROUTER echo in another process."""
     endpoint = free_endpoint()
     proc = subprocess.Popen([sys.executable, "-c", RAW_ROUTER, endpoint])
-    sock = zmq.Context.instance().socket(zmq.DEALER)
+    sock: zmq.Socket = zmq.Context.instance().socket(zmq.DEALER)
     sock.setsockopt(zmq.LINGER, 0)
     sock.connect(endpoint)
     payload = [b"autoedit/1", b'{"type":"ping","id":"0123456789abcdef0123456789abcdef"}']

@@ -33,6 +33,7 @@ log = logging.getLogger("autoedit.bridge")
 
 MISSED_HEARTBEATS = 3  # a side that hears nothing for this many intervals treats the other as gone
 EVENTS_PER_MESSAGE = 1000
+FEEDBACK_RESEND_BEATS = 5  # poll() resends spooled events left unacked this many heartbeats
 DEFAULT_SPOOL_DIR = Path("~/.cache/autoedit/spool")
 
 
@@ -81,15 +82,17 @@ def local_engine_argv(
 
 def _load_key(value: str | bytes | os.PathLike[str], secret: bool) -> tuple[bytes, bytes | None]:
     """A z85 key, or a zmq.auth certificate file -> (public, secret)."""
-    if isinstance(value, bytes) and len(value) == 40:
-        return value, None
+    if isinstance(value, bytes):
+        if len(value) == 40:
+            return value, None
+        value = value.decode("utf-8")
     if isinstance(value, str) and len(value) == 40 and not os.path.exists(value):
         return value.encode("ascii"), None
     import zmq.auth
 
-    public, secret_key = zmq.auth.load_certificate(os.fspath(value))
+    public, secret_key = zmq.auth.load_certificate(value)
     if secret and secret_key is None:
-        raise ValueError(f"{value}: not a secret key file (make keys with `autoedit keys DIR`)")
+        raise ValueError(f"{os.fspath(value)}: not a secret key file (make keys with `autoedit keys DIR`)")
     return public, secret_key
 
 
@@ -117,11 +120,13 @@ class EngineClient:
         self.client_name = client_name
         self.autostart_log = autostart_log
         self.routing_id = f"ae-{uuid.uuid4().hex}".encode("ascii")
-        self._local = endpoint.startswith(("ipc://", "inproc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]"))
+        self._local = endpoint.startswith(
+            ("ipc://", "inproc://", "tcp://127.", "tcp://localhost:", "tcp://[::1]")
+        )
         self.welcome: dict[str, Any] | None = None
         self.restarts = 0  # engines this client started after losing one mid-job
         self._curve = self._curve_options(server_public_key, client_key)
-        self._context = zmq.Context.instance()
+        self._context: zmq.Context = zmq.Context.instance()
         self._socket: zmq.Socket | None = None
         self._inbox: deque[dict[str, Any]] = deque()
         self._replies: dict[str, dict[str, Any]] = {}
@@ -131,6 +136,8 @@ class EngineClient:
         self._proc: subprocess.Popen | None = None
         self._instance: str | None = None
         self._instance_changed = False
+        self._feedback_requests: set[str] = set()  # feedback requests sent and not yet answered
+        self._feedback_sent_at = 0.0
         self._restarting: dict[str, Any] | None = None  # set while a lost engine is being replaced
         now = time.monotonic()
         self._last_heard = now
@@ -221,12 +228,22 @@ class EngineClient:
                 log.error(
                     "engine rejected feedback event %s: %s", rejected.get("event_id"), rejected.get("error")
                 )
+        if request_id is not None and request_id in self._feedback_requests:
+            self._feedback_requests.discard(request_id)  # its ack was applied to the spool above
+            if kind == "error":
+                log.warning(
+                    "engine refused a feedback batch (%s): %s", message.get("code"), message.get("message")
+                )
+            return
         if request_id is not None and request_id in self._awaiting:
             self._awaiting.discard(request_id)
             self._replies[request_id] = message
             return
         if kind in ("pong", "heartbeat", "ack", "welcome", "bye", "accepted", "status"):
             return  # replies nobody waits for any more (answered late or after a resend)
+        if kind == "error" and request_id is not None and message.get("job_id") is None:
+            log.debug("late error reply to %s: %s", request_id, message.get("message"))
+            return
         job_id = message.get("job_id")
         if job_id is not None:
             if job_id in self._finished:
@@ -345,7 +362,7 @@ class EngineClient:
     def _spawn(self, argv: list[str]) -> subprocess.Popen:
         """Detached from the host: its own session, no console, output to a log file or nowhere."""
         kwargs: dict[str, Any] = {"stdin": subprocess.DEVNULL, "close_fds": True}
-        if os.name == "nt":  # pragma: no cover
+        if sys.platform == "win32":  # pragma: no cover
             kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
         else:
             kwargs["start_new_session"] = True
@@ -438,6 +455,9 @@ class EngineClient:
             if now - self._last_sent >= self.heartbeat_s:
                 self._send(protocol.request("ping"))
             self._check_engine(now)
+            if len(self.spool) and now - self._feedback_sent_at >= FEEDBACK_RESEND_BEATS * self.heartbeat_s:
+                self._feedback_requests.clear()  # unacked for a while (engine was away): send again
+                self._send_events(self.spool.pending())
         out = list(self._inbox)
         self._inbox.clear()
         return out
@@ -574,52 +594,58 @@ class EngineClient:
         for event in batch:
             check_event(event)
         self.spool.append(batch)
-        for start in range(0, len(batch), EVENTS_PER_MESSAGE):
-            self._send(protocol.request("feedback", events=batch[start : start + EVENTS_PER_MESSAGE]))
+        self._send_events(batch)
         self._drain(0)
         return len(self.spool)
 
+    def _send_events(self, events: list[dict[str, Any]]) -> set[str]:
+        self._feedback_sent_at = time.monotonic()
+        ids = set()
+        for start in range(0, len(events), EVENTS_PER_MESSAGE):
+            message = protocol.request("feedback", events=events[start : start + EVENTS_PER_MESSAGE])
+            if len(self._feedback_requests) < 10_000:  # beyond that, flush() resends anyway
+                self._feedback_requests.add(message["id"])
+                ids.add(message["id"])
+            self._send(message)
+        return ids
+
     def flush(self, timeout_s: float = 10.0) -> int:
-        """Send every spooled event until acked or timeout; returns how many remain unacknowledged."""
+        """Wait for acks of what was sent, resending (lazy pirate) until acked or timeout.
+
+        Returns how many events remain unacknowledged (0: all stored by the engine).
+        """
         deadline = time.monotonic() + timeout_s
         self.spool.adopt_orphans()
         attempt = 0
         while len(self.spool) and time.monotonic() < deadline:
-            if attempt:
-                self._reconnect()
-                if (
-                    attempt > self.retries
-                    and self.autostart
-                    and (self._proc is None or self._proc.poll() is not None)
-                ):
-                    try:
-                        self._start_engine(max(0.1, deadline - time.monotonic()))
-                    except EngineUnavailable as exc:
-                        log.warning("%s", exc)
+            outstanding = set(self._feedback_requests)
+            if attempt or not outstanding:
+                if attempt:
+                    self._reconnect()
+                    if not self._ensure_local_engine(attempt, deadline):
                         break
+                self._feedback_requests.clear()  # late acks still count: the spool applies every ack
+                outstanding = self._send_events(self.spool.pending())
             attempt += 1
-            pending = self.spool.pending()
-            ids = []
-            for start in range(0, len(pending), EVENTS_PER_MESSAGE):
-                message = protocol.request("feedback", events=pending[start : start + EVENTS_PER_MESSAGE])
-                self._awaiting.add(message["id"])
-                ids.append(message["id"])
-                self._send(message)
             try_deadline = min(deadline, time.monotonic() + self.request_timeout_s)
-            while any(i in self._awaiting for i in ids) and time.monotonic() < try_deadline:
+            while outstanding & self._feedback_requests and time.monotonic() < try_deadline:
                 if self._proc is not None and self._proc.poll() is not None:
                     break
                 self._drain(max(1, min(50, int((try_deadline - time.monotonic()) * 1000))))
-            for request_id in ids:
-                self._awaiting.discard(request_id)
-                reply = self._replies.pop(request_id, None)
-                if reply is not None and reply.get("type") == "error":
-                    log.warning(
-                        "engine refused a feedback batch (%s): %s", reply.get("code"), reply.get("message")
-                    )
-            if all(r not in self._awaiting for r in ids) and len(self.spool) == 0:
-                break
         return len(self.spool)
+
+    def _ensure_local_engine(self, attempt: int, deadline: float) -> bool:
+        """On a retry: restart an engine of ours that died, or start one when none has answered."""
+        ours_died = self._proc is not None and self._proc.poll() is not None
+        none_answers = self._proc is None and attempt > self.retries
+        if not self.autostart or not (ours_died or none_answers):
+            return True
+        try:
+            self._start_engine(max(0.1, deadline - time.monotonic()))
+        except EngineUnavailable as exc:
+            log.warning("%s", exc)
+            return False
+        return True
 
     # ------------------------------------------------------------------ close
     def close(self) -> None:

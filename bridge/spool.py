@@ -12,12 +12,13 @@ from __future__ import annotations
 import json
 import logging
 import os
+import sys
 from pathlib import Path
 from typing import IO, Any
 
 log = logging.getLogger("autoedit.bridge")
 
-if os.name == "nt":  # pragma: no cover - exercised on Windows hosts only
+if sys.platform == "win32":  # pragma: no cover - exercised on Windows hosts only
     import msvcrt
 
     def _try_lock(handle: IO[bytes]) -> bool:
@@ -40,7 +41,7 @@ else:
 
 
 def _fsync_dir(directory: Path) -> None:
-    if os.name == "nt":  # pragma: no cover
+    if sys.platform == "win32":  # pragma: no cover
         return
     fd = os.open(directory, os.O_RDONLY)
     try:

@@ -80,6 +80,9 @@ class Planner(Section):
     max_new_tokens: int = Field(384, gt=0)
     max_attempts: int = Field(2, ge=1, le=5)
     max_prompt_chars: int = Field(4000, gt=0)
+    # CPU threads for the planner LLM while it plans (0 = leave torch's setting). A 135M model gains
+    # little from more threads, and on a shared CPU one thread is several times faster than two.
+    threads: int = Field(1, ge=0)
 
 
 class Server(Section):

@@ -26,7 +26,7 @@ def _bootstrap(path):
     """Make autoedit_resolve, the bridge and (when this Python matches the engine's) pyzmq importable."""
     if not os.path.isfile(path):
         raise SystemExit(
-            "AutoEdit: settings not found at %s. Run `autoedit install-resolve` in the AutoEdit environment." % path
+            f"AutoEdit: settings not found at {path}. Run `autoedit install-resolve` in the AutoEdit environment."
         )
     with open(path) as fh:
         cfg = json.load(fh)

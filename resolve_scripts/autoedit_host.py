@@ -1,6 +1,6 @@
 """Runs autoedit_resolve.host_cli in the engine's Python; the Lua entry script starts this file.
 
-    <engine python> autoedit_host.py [--settings FILE] job|review|edit-back ...
+<engine python> autoedit_host.py [--settings FILE] job|review|edit-back ...
 """
 
 import os

@@ -40,11 +40,15 @@ def connect():
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--settings", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), SETTINGS_FILE))
+    parser.add_argument(
+        "--settings", default=os.path.join(os.path.dirname(os.path.abspath(__file__)), SETTINGS_FILE)
+    )
     subs = parser.add_subparsers(dest="action", required=True)
     edit = subs.add_parser("edit")
     edit.add_argument("--prompt", required=True)
-    edit.add_argument("--timeline", action="store_true", help="edit the current timeline (default: selected clips)")
+    edit.add_argument(
+        "--timeline", action="store_true", help="edit the current timeline (default: selected clips)"
+    )
     edit.add_argument("--duration", default="")
     edit.add_argument("--aspect", default="")
     edit.add_argument("--style", default="")
@@ -71,7 +75,7 @@ def main(argv=None):
             )
         run_action(connect(), args.action, request, load_settings(args.settings))
     except HostError as exc:
-        print("AutoEdit: %s" % exc, file=sys.stderr)
+        print(f"AutoEdit: {exc}", file=sys.stderr)
         return 2
     return 0
 

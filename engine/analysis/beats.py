@@ -167,10 +167,10 @@ def _dbn_downbeats(activations: np.ndarray, fps: int, min_strength: float = 0.0)
 
 
 def beat_strength(activations: np.ndarray, beats: np.ndarray, fps: int) -> np.ndarray:
-    """Per beat: (beat + downbeat) activation at the beat (best of +-1 frame), averaged over nearby beats."""
+    """Per beat: (beat + downbeat) activation at the beat's frame, averaged over nearby beats."""
     total = activations[:, 0] + activations[:, 1]
     frames = np.clip(np.round(np.asarray(beats) * fps).astype(int), 0, len(total) - 1)
-    at_beat = np.max([total[np.clip(frames + d, 0, len(total) - 1)] for d in (-1, 0, 1)], axis=0)
+    at_beat = total[frames]
     span = min(STRENGTH_SPAN_BEATS, len(at_beat))
     # a full window of `span` beats for every beat: centred, slid inwards at the ends
     first = np.clip(np.arange(len(at_beat)) - span // 2, 0, len(at_beat) - span)

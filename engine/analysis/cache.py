@@ -87,7 +87,9 @@ class _HashMemo:
         resolved = str(path.resolve())
         stat = path.stat()
         with self._lock, closing(self._connect()) as conn, conn:
-            row = conn.execute("SELECT size, mtime_ns, sha256 FROM hashes WHERE path = ?", (resolved,)).fetchone()
+            row = conn.execute(
+                "SELECT size, mtime_ns, sha256 FROM hashes WHERE path = ?", (resolved,)
+            ).fetchone()
         if row is not None and row[0] == stat.st_size and row[1] == stat.st_mtime_ns:
             return str(row[2])
         digest = sha256_of(path)

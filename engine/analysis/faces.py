@@ -13,7 +13,7 @@ import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.analysis.base import MediaInputs, VideoRequest
+from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
 from engine.config import ModelSpec
 from engine.models import locate
 from engine.progress import Job
@@ -29,10 +29,14 @@ def load_mediapipe_faces(model_file: Path, min_confidence: float) -> tuple[Any, 
         from mediapipe.python.solutions import face_detection
 
     # protobuf 4.25 warns on every process() call through mediapipe's own code; it is not ours to fix.
-    warnings.filterwarnings("ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated", category=UserWarning)
+    warnings.filterwarnings(
+        "ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated", category=UserWarning
+    )
     # The solution graph loads the model from the wheel by name; `locate` has already proved it is there.
     selection = 1 if "full_range" in model_file.name else 0
-    detector = face_detection.FaceDetection(model_selection=selection, min_detection_confidence=min_confidence)
+    detector = face_detection.FaceDetection(
+        model_selection=selection, min_detection_confidence=min_confidence
+    )
     return detector, threading.Lock()
 
 
@@ -56,7 +60,7 @@ class MediaPipeFaces:
         self.spec = spec
         self.min_confidence = min_confidence
         self.video: VideoRequest | None = VideoRequest(size=FACE_FRAME_BOX, fps=sample_fps, keep_aspect=True)
-        self.audio = None
+        self.audio: AudioRequest | None = None
 
     def settings(self) -> dict[str, Any]:
         assert self.video is not None

@@ -15,7 +15,7 @@ import threading
 from pathlib import Path
 from typing import Any, ClassVar
 
-from engine.analysis.base import MediaInputs, VideoRequest
+from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
 from engine.config import ModelSpec
 from engine.errors import ModelNotFound
 from engine.models import locate
@@ -89,12 +89,19 @@ class UltralyticsObjects:
             )
         self.spec = spec
         self.device = device
-        self.video: VideoRequest | None = VideoRequest(size=DETECTION_FRAME_BOX, fps=sample_fps, keep_aspect=True)
-        self.audio = None
+        self.video: VideoRequest | None = VideoRequest(
+            size=DETECTION_FRAME_BOX, fps=sample_fps, keep_aspect=True
+        )
+        self.audio: AudioRequest | None = None
 
     def settings(self) -> dict[str, Any]:
         assert self.video is not None
-        return {"fps": self.video.fps, "min_score": MIN_SCORE, "weights": self.spec.path, "file": self.spec.file}
+        return {
+            "fps": self.video.fps,
+            "min_score": MIN_SCORE,
+            "weights": self.spec.path,
+            "file": self.spec.file,
+        }
 
     def model_id(self) -> str:
         return f"{self.spec.name}@{self.version}"
@@ -119,6 +126,10 @@ class UltralyticsFaces(UltralyticsObjects):
         samples = super().analyse(inputs, job)["objects"]
         faces = []
         for sample in samples:
-            keep = [box[:5] for box, label in zip(sample["boxes"], sample["labels"], strict=True) if label.lower() == "face"]
+            keep = [
+                box[:5]
+                for box, label in zip(sample["boxes"], sample["labels"], strict=True)
+                if label.lower() == "face"
+            ]
             faces.append({"time": sample["time"], "boxes": keep})
         return {"faces": faces}

@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 import cv2
 import numpy as np
 
-from engine.analysis.base import MediaInputs, VideoRequest
+from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
 from engine.progress import Job
 
 QUALITY_FRAME_BOX = (320, 320)
@@ -37,7 +37,7 @@ class Quality:
         self.video: VideoRequest | None = VideoRequest(
             size=QUALITY_FRAME_BOX, fps=sample_fps, pixel_format="gray", keep_aspect=True
         )
-        self.audio = None
+        self.audio: AudioRequest | None = None
 
     def settings(self) -> dict[str, Any]:
         assert self.video is not None

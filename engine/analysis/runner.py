@@ -58,7 +58,9 @@ class _Work:
 class _Inputs:
     """MediaInputs for one file: frames from the shared pass, audio from the one decode."""
 
-    def __init__(self, info: MediaInfo, subscriptions: dict[VideoRequest, Subscription], audio: dict[int, np.ndarray]):
+    def __init__(
+        self, info: MediaInfo, subscriptions: dict[VideoRequest, Subscription], audio: dict[int, np.ndarray]
+    ):
         self.info = info
         self._subscriptions = subscriptions
         self._audio = audio
@@ -74,7 +76,9 @@ class _Inputs:
             return None
         samples = self._audio.get(request.sample_rate)
         if samples is None:
-            raise RuntimeError(f"audio at {request.sample_rate} Hz was not declared as the analyser's `audio` request")
+            raise RuntimeError(
+                f"audio at {request.sample_rate} Hz was not declared as the analyser's `audio` request"
+            )
         return samples  # mono; the decoder mixes channels down once for every analyser
 
 
@@ -94,7 +98,7 @@ def analyse_files(paths, config: EngineConfig, data_dir, job: Job, fields=None) 
         try:
             media, _ = analyse_media(path, chosen, cache, sub)
         except BadInput as exc:
-            report.errors.append({"path": str(path), "error": _problem(exc)})
+            report.errors.append({"path": os.path.abspath(os.fspath(path)), "error": _problem(exc)})
             continue
         report.media.append(media)
     job.report("done", 1.0, f"{len(report.media)} analysed, {len(report.errors)} failed")
@@ -181,7 +185,9 @@ def _video_pass(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> N
         subscription = decode.subscribe(request)
         inputs = _Inputs(info, {request: subscription}, {})
 
-        def target(item: _Work = item, inputs: _Inputs = inputs, subscription: Subscription = subscription) -> None:
+        def target(
+            item: _Work = item, inputs: _Inputs = inputs, subscription: Subscription = subscription
+        ) -> None:
             try:
                 item.result = item.analyser.analyse(inputs, quiet)
             except BaseException as exc:  # handed to the caller's thread below
@@ -218,7 +224,9 @@ def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) 
     inputs = _Inputs(info, {}, audio)
     for i, item in enumerate(work):
         job.report(item.analyser.name, i / len(work), item.analyser.model_id())
-        item.result = item.analyser.analyse(inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work)))
+        item.result = item.analyser.analyse(
+            inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work))
+        )
 
 
 # -- helpers ------------------------------------------------------------------------------------
@@ -230,7 +238,9 @@ def _cache_key(analyser: Analyser) -> str:
     return f"{analyser.name}@{analyser.version}-{settings_digest(analyser.model_id(), params)}"
 
 
-def _collect(analyser: Analyser, result: dict[str, Any], results: dict[str, Any], models: dict[str, str]) -> None:
+def _collect(
+    analyser: Analyser, result: dict[str, Any], results: dict[str, Any], models: dict[str, str]
+) -> None:
     model = analyser.model_id()
     for name in analyser.fields:
         if name in result:
@@ -238,7 +248,9 @@ def _collect(analyser: Analyser, result: dict[str, Any], results: dict[str, Any]
             models[name] = model
 
 
-def _media_analysis(info: MediaInfo, results: dict[str, Any], models: dict[str, str], notes: list[str]) -> MediaAnalysis:
+def _media_analysis(
+    info: MediaInfo, results: dict[str, Any], models: dict[str, str], notes: list[str]
+) -> MediaAnalysis:
     rate = info.rate
     return MediaAnalysis(
         path=info.path,
@@ -263,4 +275,3 @@ def _problem(exc: BadInput) -> str:
     text = str(exc)
     prefix = f"{exc.path}: " if exc.path else ""
     return text[len(prefix) :] if prefix and text.startswith(prefix) else text
-

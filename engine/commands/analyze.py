@@ -39,5 +39,7 @@ def run(args, ctx) -> int:
         tmp.replace(output)
         err_console.print(f"wrote {output} ({len(report.media)} file(s) analysed)", highlight=False)
     for error in report.errors:
-        err_console.print(f"[bold red]autoedit analyze:[/] {error['path']}: {error['error']}", highlight=False)
+        err_console.print(
+            f"[bold red]autoedit analyze:[/] {error['path']}: {error['error']}", highlight=False
+        )
     return 2 if report.errors else 0

@@ -235,8 +235,8 @@ def run(args, ctx) -> int:
     table.add_column("output / error", overflow="fold")
     table.add_column("seconds", justify="right")
     style = {"done": "green", "skipped": "cyan", "failed": "red"}
-    for rel, result, detail, seconds in rows:
-        table.add_row(rel, f"[{style[result]}]{result}[/]", detail, f"{seconds:.1f}")
+    for name, result, detail, seconds in rows:
+        table.add_row(name, f"[{style[result]}]{result}[/]", detail, f"{seconds:.1f}")
     counts = {k: sum(1 for r in rows if r[1] == k) for k in ("done", "skipped", "failed")}
     Console(width=max(120, Console().width)).print(table)
     err_console.print(

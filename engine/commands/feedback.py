@@ -6,8 +6,16 @@ from pathlib import Path
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("action", choices=["count", "export"], help="count: print the number of stored events; export: write a dataset")
-    parser.add_argument("out", nargs="?", help="export: a new directory for the Hugging Face dataset (datasets.load_from_disk)")
+    parser.add_argument(
+        "action",
+        choices=["count", "export"],
+        help="count: print the number of stored events; export: write a dataset",
+    )
+    parser.add_argument(
+        "out",
+        nargs="?",
+        help="export: a new directory for the Hugging Face dataset (datasets.load_from_disk)",
+    )
     parser.add_argument("--profile", help="only events of this editor profile")
 
 

@@ -52,7 +52,13 @@ def scripts_dir(all_users: bool = False, platform: str = sys.platform, environ: 
     home = Path(env.get("HOME") or Path.home())
     if platform.startswith("win"):
         if all_users:
-            return Path(env.get("PROGRAMDATA", r"C:\ProgramData")) / "Blackmagic Design" / "DaVinci Resolve" / "Fusion" / "Scripts"
+            return (
+                Path(env.get("PROGRAMDATA", r"C:\ProgramData"))
+                / "Blackmagic Design"
+                / "DaVinci Resolve"
+                / "Fusion"
+                / "Scripts"
+            )
         appdata = Path(env.get("APPDATA") or home / "AppData" / "Roaming")
         return appdata / "Blackmagic Design" / "DaVinci Resolve" / "Support" / "Fusion" / "Scripts"
     if platform == "darwin":
@@ -137,7 +143,9 @@ def install(dest: Path, config, data_dir: Path) -> list[tuple[Path, str]]:
     try:
         utility.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise BadInput(f"cannot create the Scripts/Utility folder ({exc.strerror}); pass --dest", utility) from None
+        raise BadInput(
+            f"cannot create the Scripts/Utility folder ({exc.strerror}); pass --dest", utility
+        ) from None
     work_dir = data_dir / "resolve" / "lua"
     work_dir.mkdir(parents=True, exist_ok=True)
     settings_file = utility / SETTINGS_NAME

@@ -1,7 +1,8 @@
 """The stored feedback as a Hugging Face `datasets` DatasetDict, for inspection or training elsewhere.
 
-Splits: `pairs` (chosen/rejected renderings, as TRL's reward and DPO trainers read them), `events` (the
-raw preference events) and `plans` (timeline-level comparisons for the policy).
+Splits: `events` (the raw preference events), `pairs` (chosen/rejected renderings, as TRL's reward
+trainer reads them) and `plans` (timeline-level comparisons for the policy). A split with no rows is
+left out: `datasets` 5.2 writes an empty split that `load_from_disk` then cannot read back.
 """
 
 from __future__ import annotations
@@ -31,9 +32,11 @@ def feedback_dataset(store: EventStore, profile: str | None = None) -> Any:
     pairs = [asdict(p) for p in preference_pairs(store, profile)]
     plans = [asdict(p) for p in plan_pairs(store, profile)]
     text = Value("string")
-    return DatasetDict(
+    splits = DatasetDict(
         {
-            "pairs": Dataset.from_dict(_columns(pairs, PAIR_COLUMNS), features=Features({c: text for c in PAIR_COLUMNS})),
+            "pairs": Dataset.from_dict(
+                _columns(pairs, PAIR_COLUMNS), features=Features({c: text for c in PAIR_COLUMNS})
+            ),
             "events": Dataset.from_dict(
                 _columns(events, EVENT_COLUMNS),
                 features=Features({**{c: text for c in EVENT_COLUMNS if c != "seq"}, "seq": Value("int64")}),
@@ -41,11 +44,16 @@ def feedback_dataset(store: EventStore, profile: str | None = None) -> Any:
             "plans": Dataset.from_dict(
                 _columns(plans, PLAN_COLUMNS),
                 features=Features(
-                    {**{c: text for c in PLAN_COLUMNS[:3]}, "chosen_acceptance": Value("float64"), "rejected_acceptance": Value("float64")}
+                    {
+                        **{c: text for c in PLAN_COLUMNS[:3]},
+                        "chosen_acceptance": Value("float64"),
+                        "rejected_acceptance": Value("float64"),
+                    }
                 ),
             ),
         }
     )
+    return DatasetDict({name: split for name, split in splits.items() if name == "events" or split.num_rows})
 
 
 def export_dataset(store: EventStore, out: Path, profile: str | None = None) -> Any:

@@ -51,7 +51,11 @@ class TimelineFeedback:
 
     def acceptance(self) -> float | None:
         """Fraction of placed clips the editor accepted (clips without a verdict don't count)."""
-        judged = [self.verdicts[d] for d in self.decisions if d in self.verdicts and self.decisions[d].get("chosen", True)]
+        judged = [
+            self.verdicts[d]
+            for d in self.decisions
+            if d in self.verdicts and self.decisions[d].get("chosen", True)
+        ]
         if judged:
             return sum(v == "accept" for v in judged) / len(judged)
         if self.timeline_verdict is not None:
@@ -76,10 +80,15 @@ def _range(value: Mapping[str, Any]) -> tuple[float, float] | None:
     return None
 
 
-def collect_feedback(store: EventStore, profile: str | None = None) -> list[TimelineFeedback]:
-    """Group events by timeline and fold them into each timeline's final state (latest event wins)."""
+def collect_feedback(
+    store: EventStore, profile: str | None = None, upto: int | None = None
+) -> list[TimelineFeedback]:
+    """Group events by timeline and fold them into each timeline's final state (latest event wins).
+    `upto`: only the first that many stored events (learning curves)."""
     timelines: dict[str, TimelineFeedback] = {}
-    for event in store.events(profile=profile):
+    for n, event in enumerate(store.events(profile=profile)):
+        if upto is not None and n >= upto:
+            break
         tid = event.get("timeline_id")
         if not tid:
             continue
@@ -119,12 +128,21 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
         if k1 <= k0:
             continue
         removed = [(float(start), k0), (k1, float(end))]
-        kept_text = fb.render({**original, "source_start": k0, "source_end": k1, "features": _with_duration(original, k1 - k0)})
+        kept_text = fb.render(
+            {**original, "source_start": k0, "source_end": k1, "features": _with_duration(original, k1 - k0)}
+        )
         for r0, r1 in removed:
             if r1 - r0 < 0.25:  # a nudge of a few frames says nothing about content
                 continue
-            cut = {**original, "source_start": r0, "source_end": r1, "features": _with_duration(original, r1 - r0)}
-            yield PreferencePair(kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt)
+            cut = {
+                **original,
+                "source_start": r0,
+                "source_end": r1,
+                "features": _with_duration(original, r1 - r0),
+            }
+            yield PreferencePair(
+                kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt
+            )
 
 
 def _with_duration(decision: Mapping[str, Any], duration: float) -> dict[str, Any]:
@@ -154,18 +172,40 @@ def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[Preferen
     accepted = [d for d, v in sorted(fb.verdicts.items()) if v == "accept"]
     rejected = [d for d, v in sorted(fb.verdicts.items()) if v == "reject"]
     for a, r in _spread(accepted, rejected, per_decision):
-        pairs.append(PreferencePair(fb.render(fb.decisions[a]), fb.render(fb.decisions[r]), fb.timeline_id, "verdict", a, r, fb.prompt))
+        pairs.append(
+            PreferencePair(
+                fb.render(fb.decisions[a]),
+                fb.render(fb.decisions[r]),
+                fb.timeline_id,
+                "verdict",
+                a,
+                r,
+                fb.prompt,
+            )
+        )
     pairs.extend(_trim_pairs(fb))
     for chosen, other in fb.prefers:
         pairs.append(
-            PreferencePair(fb.render(fb.decisions[chosen]), fb.render(fb.decisions[other]), fb.timeline_id, "prefer", chosen, other, fb.prompt)
+            PreferencePair(
+                fb.render(fb.decisions[chosen]),
+                fb.render(fb.decisions[other]),
+                fb.timeline_id,
+                "prefer",
+                chosen,
+                other,
+                fb.prompt,
+            )
         )
     return pairs
 
 
-def preference_pairs(store: EventStore, profile: str | None = None, per_decision: int = 3) -> list[PreferencePair]:
+def preference_pairs(
+    store: EventStore, profile: str | None = None, per_decision: int = 3, upto: int | None = None
+) -> list[PreferencePair]:
     """The decision-level preference pairs the stored events imply, in event order."""
-    return [pair for fb in collect_feedback(store, profile) for pair in timeline_pairs(fb, per_decision)]
+    return [
+        pair for fb in collect_feedback(store, profile, upto) for pair in timeline_pairs(fb, per_decision)
+    ]
 
 
 @dataclass(frozen=True)

@@ -73,9 +73,16 @@ def plan_examples(store: EventStore, profile: str | None = None) -> list[PlanExa
         chosen, rejected = store.timeline(pair.chosen_timeline), store.timeline(pair.rejected_timeline)
         if chosen is None or rejected is None:
             continue
-        good, bad = plan_json(EditSpec.model_validate(chosen["spec"])), plan_json(EditSpec.model_validate(rejected["spec"]))
+        good, bad = (
+            plan_json(EditSpec.model_validate(chosen["spec"])),
+            plan_json(EditSpec.model_validate(rejected["spec"])),
+        )
         if good != bad:
-            out.append(PlanExample(messages(pair.prompt), good, bad, f"{pair.chosen_timeline}|{pair.rejected_timeline}"))
+            out.append(
+                PlanExample(
+                    messages(pair.prompt), good, bad, f"{pair.chosen_timeline}|{pair.rejected_timeline}"
+                )
+            )
     return out
 
 
@@ -88,7 +95,11 @@ def _planner_files(config: EngineConfig) -> tuple[Path, str | None]:
     if root.is_dir() and not (root / "config.json").exists():
         found = sorted(root.glob("*.gguf"))
         if not found:
-            raise ModelNotFound(config.models.planner.name, [str(root)], "point models.planner at a model directory or a .gguf file")
+            raise ModelNotFound(
+                config.models.planner.name,
+                [str(root)],
+                "point models.planner at a model directory or a .gguf file",
+            )
         return root, found[0].name
     return root, None
 
@@ -154,7 +165,9 @@ def train_policy(
         )
     examples = list(examples) if examples is not None else plan_examples(store)
     if len(examples) < 2:
-        raise BadInput(f"need at least 2 plan comparisons (timelines of the same prompt judged differently) to tune the planner, have {len(examples)}")
+        raise BadInput(
+            f"need at least 2 plan comparisons (timelines of the same prompt judged differently) to tune the planner, have {len(examples)}"
+        )
     import torch
     from datasets import Dataset
     from peft import LoraConfig
@@ -175,7 +188,13 @@ def train_policy(
         model, tokenizer = load_base_planner(config)
         base_margins = plan_logprob_margins(model, tokenizer, held) if held else []
         rank = config.learning.lora_rank
-        peft_config = LoraConfig(r=rank, lora_alpha=2 * rank, lora_dropout=0.0, target_modules=["q_proj", "v_proj"], task_type="CAUSAL_LM")
+        peft_config = LoraConfig(
+            r=rank,
+            lora_alpha=2 * rank,
+            lora_dropout=0.0,
+            target_modules=["q_proj", "v_proj"],
+            task_type="CAUSAL_LM",
+        )
         n_epochs = epochs or config.learning.policy_epochs
         args = DPOConfig(
             output_dir=str(tmp / "run"),
@@ -196,15 +215,30 @@ def train_policy(
 
         class _Progress(TrainerCallback):
             def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001
-                job.report("policy", 0.9 * state.global_step / max(state.max_steps, 1), f"step {state.global_step}/{state.max_steps}")
+                job.report(
+                    "policy",
+                    0.9 * state.global_step / max(state.max_steps, 1),
+                    f"step {state.global_step}/{state.max_steps}",
+                )
 
         dataset = Dataset.from_list(
             [
-                {"prompt": e.prompt, "chosen": [{"role": "assistant", "content": e.chosen}], "rejected": [{"role": "assistant", "content": e.rejected}]}
+                {
+                    "prompt": e.prompt,
+                    "chosen": [{"role": "assistant", "content": e.chosen}],
+                    "rejected": [{"role": "assistant", "content": e.rejected}],
+                }
                 for e in train
             ]
         )
-        trainer = DPOTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer, peft_config=peft_config, callbacks=[_Progress()])
+        trainer = DPOTrainer(
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            processing_class=tokenizer,
+            peft_config=peft_config,
+            callbacks=[_Progress()],
+        )
         trainer.train()
         job.check()
         trainer.model.save_pretrained(tmp / "adapter")

@@ -30,7 +30,19 @@ _BANDS: dict[str, tuple[tuple[float, ...], tuple[str, ...]]] = {
     "position": ((0.2, 0.8), ("early in the source", "mid source", "late in the source")),
 }
 _LENGTH_WORDS = ((1.5, "very short"), (3.0, "short"), (6.0, "medium"), (float("inf"), "long"))
-_ORDER = ("faces", "face_size", "speech", "motion", "sharpness", "loudness", "relevance", "avoid", "novelty", "fillers", "position")
+_ORDER = (
+    "faces",
+    "face_size",
+    "speech",
+    "motion",
+    "sharpness",
+    "loudness",
+    "relevance",
+    "avoid",
+    "novelty",
+    "fillers",
+    "position",
+)
 
 
 def as_dict(obj: Any) -> dict[str, Any]:

@@ -49,7 +49,11 @@ def _hf_dir(path: Path) -> Path:
     for candidate in (path, path / "model"):
         if (candidate / "config.json").is_file():
             return candidate
-    raise ModelNotFound(str(path), [str(path), str(path / "model")], "point models.reward_base at a directory with a Hugging Face config.json")
+    raise ModelNotFound(
+        str(path),
+        [str(path), str(path / "model")],
+        "point models.reward_base at a directory with a Hugging Face config.json",
+    )
 
 
 def base_model_dir(config: EngineConfig) -> Path:
@@ -81,10 +85,14 @@ class RewardModel:
             from peft import PeftModel
 
             base = Path(self.meta["base"])
-            model = AutoModelForSequenceClassification.from_pretrained(base, num_labels=1, local_files_only=True)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                base, num_labels=1, local_files_only=True
+            )
             model = PeftModel.from_pretrained(model, weights, local_files_only=True)
         else:
-            model = AutoModelForSequenceClassification.from_pretrained(weights, num_labels=1, local_files_only=True)
+            model = AutoModelForSequenceClassification.from_pretrained(
+                weights, num_labels=1, local_files_only=True
+            )
         self.tokenizer = AutoTokenizer.from_pretrained(weights, local_files_only=True)
         if self.tokenizer.pad_token is None:
             self.tokenizer.pad_token = self.tokenizer.eos_token
@@ -98,7 +106,11 @@ class RewardModel:
         with self._lock, self._torch.inference_mode():
             for i in range(0, len(texts), batch_size):
                 batch = self.tokenizer(
-                    list(texts[i : i + batch_size]), padding=True, truncation=True, max_length=MAX_LENGTH, return_tensors="pt"
+                    list(texts[i : i + batch_size]),
+                    padding=True,
+                    truncation=True,
+                    max_length=MAX_LENGTH,
+                    return_tensors="pt",
                 ).to(self.device)
                 logits = self.model(**batch).logits[:, 0]
                 out.append(logits.float().cpu().numpy())
@@ -145,7 +157,9 @@ def latest_scorer(config: EngineConfig, data_dir: Path) -> RewardScorer | None:
     if version is None:
         return None
     model = load_reward_model(version.resolve(), _device(config))
-    return RewardScorer(model=model, name=f"reward-model {version.name} ({model.meta.get('base_name', 'reward')})")
+    return RewardScorer(
+        model=model, name=f"reward-model {version.name} ({model.meta.get('base_name', 'reward')})"
+    )
 
 
 # -------------------------------------------------------------------------------------------- training
@@ -170,7 +184,9 @@ def split_pairs(pairs: Sequence[PreferencePair], heldout_fraction: float, seed: 
     keys = sorted(groups)
     random.Random(seed).shuffle(keys)
     n_held = round(len(keys) * heldout_fraction) if len(keys) > 1 else 0
-    n_held = min(max(n_held, 1 if heldout_fraction > 0 and len(keys) > 1 else 0), len(keys) - 1) if keys else 0
+    n_held = (
+        min(max(n_held, 1 if heldout_fraction > 0 and len(keys) > 1 else 0), len(keys) - 1) if keys else 0
+    )
     held = [p for k in keys[:n_held] for p in groups[k]]
     train = [p for k in keys[n_held:] for p in groups[k]]
     return train, held
@@ -240,7 +256,13 @@ def train_reward(
             from peft import LoraConfig, TaskType, get_peft_model
 
             model = get_peft_model(
-                model, LoraConfig(task_type=TaskType.SEQ_CLS, r=config.learning.lora_rank, lora_alpha=2 * config.learning.lora_rank, lora_dropout=0.05)
+                model,
+                LoraConfig(
+                    task_type=TaskType.SEQ_CLS,
+                    r=config.learning.lora_rank,
+                    lora_alpha=2 * config.learning.lora_rank,
+                    lora_dropout=0.05,
+                ),
             )
         n_epochs = epochs or config.learning.reward_epochs
         batch = min(config.learning.reward_batch_size, max(len(train), 1))
@@ -268,14 +290,22 @@ def train_reward(
 
         class _Progress(TrainerCallback):
             def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001
-                job.report("reward", 0.9 * state.global_step / max(state.max_steps, 1), f"step {state.global_step}/{state.max_steps}")
+                job.report(
+                    "reward",
+                    0.9 * state.global_step / max(state.max_steps, 1),
+                    f"step {state.global_step}/{state.max_steps}",
+                )
 
             def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
                 if logs:
                     log.info("reward %s step %d: %s", name, state.global_step, logs)
 
-        dataset = Dataset.from_dict({"chosen": [p.chosen for p in train], "rejected": [p.rejected for p in train]})
-        trainer = RewardTrainer(model=model, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=[_Progress()])
+        dataset = Dataset.from_dict(
+            {"chosen": [p.chosen for p in train], "rejected": [p.rejected for p in train]}
+        )
+        trainer = RewardTrainer(
+            model=model, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=[_Progress()]
+        )
         trainer.train()
         job.check()
         out_dir = tmp / "model"
@@ -306,7 +336,12 @@ def train_reward(
         raise
     path = versions.commit(name, tmp, meta, make_current=make_current)
     job.report("reward", 1.0, f"{name}: held-out accuracy {meta['heldout_accuracy']}")
-    log.info("reward model %s: held-out pairwise accuracy %s on %d pairs", name, meta["heldout_accuracy"], len(held))
+    log.info(
+        "reward model %s: held-out pairwise accuracy %s on %d pairs",
+        name,
+        meta["heldout_accuracy"],
+        len(held),
+    )
     return RewardTraining(
         version=name,
         path=path,

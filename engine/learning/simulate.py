@@ -12,8 +12,11 @@ from __future__ import annotations
 
 import json
 import random
-from collections.abc import Iterable, Mapping, Sequence
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 # What a taste can weigh: the planner's features (all in [0, 1]) and "short" (1 at 0 s, 0 at 6 s and up).
@@ -58,7 +61,9 @@ class Taste:
         return Taste(f"opposite of {self.name}", {k: -w for k, w in self.weights.items()}, -self.bar)
 
     @classmethod
-    def random(cls, seed: int, terms: Sequence[str] = ("faces", "face_size", "motion", "sharpness", "short")) -> Taste:
+    def random(
+        cls, seed: int, terms: Sequence[str] = ("faces", "face_size", "motion", "sharpness", "short")
+    ) -> Taste:
         """A taste drawn per seed: normal weights, one term made dominant so the taste is decisive."""
         rng = random.Random(seed)
         weights = {t: round(rng.gauss(0.0, 0.5), 3) for t in terms}
@@ -68,7 +73,10 @@ class Taste:
 
 
 # The taste the tests and bench/learning.py use by default: faces, steady camera, short shots.
-STEADY_FACES = Taste("prefers steady shots with faces, short; rejects shaky", {"motion": -2.0, "faces": 1.0, "short": 0.8, "sharpness": 0.3})
+STEADY_FACES = Taste(
+    "prefers steady shots with faces, short; rejects shaky",
+    {"motion": -2.0, "faces": 1.0, "short": 0.8, "sharpness": 0.3},
+)
 
 
 def clips_of(result: Mapping[str, Any]) -> list[ClipView]:
@@ -90,7 +98,15 @@ def clips_of(result: Mapping[str, Any]) -> list[ClipView]:
         end = source.end_time_exclusive().to_seconds() if source is not None else 0.0
         ref = clip.media_reference
         path = getattr(ref, "target_url", "") or ""
-        out.append(ClipView(str(did), path, float(start), float(end), {k: float(v) for k, v in dict(meta.get("features") or {}).items()}))
+        out.append(
+            ClipView(
+                str(did),
+                path,
+                float(start),
+                float(end),
+                {k: float(v) for k, v in dict(meta.get("features") or {}).items()},
+            )
+        )
     return out
 
 
@@ -101,6 +117,7 @@ class Review:
     accepted: list[bool]
     utilities: list[float]
     events: list[dict[str, Any]] = field(default_factory=list)
+    scorer: str = ""  # which scorer the engine used for this edit (its report says)
 
     @property
     def acceptance(self) -> float:
@@ -124,7 +141,8 @@ class SimulatedEditor:
             make_event("accept" if ok else "reject", timeline_id, c.decision_id, None, self.profile)
             for c, ok in zip(clips, accepted, strict=True)
         ]
-        return Review(timeline_id, clips, accepted, utilities, events)
+        scorer = str((result.get("report") or {}).get("scorer", ""))
+        return Review(timeline_id, clips, accepted, utilities, events, scorer)
 
 
 @dataclass(frozen=True)
@@ -135,7 +153,11 @@ class EditRequest:
     seed: int
 
     def submit_args(self) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
-        return [{"path": p} for p in self.media], self.prompt, {"target_duration": self.target_duration, "seed": self.seed}
+        return (
+            [{"path": p} for p in self.media],
+            self.prompt,
+            {"target_duration": self.target_duration, "seed": self.seed},
+        )
 
 
 def requests_for(
@@ -155,7 +177,11 @@ def edit_through_bridge(client: Any, request: EditRequest, timeout_s: float = 60
 
 
 def collect_feedback(
-    client: Any, editor: SimulatedEditor, requests: Iterable[EditRequest], min_events: int, flush_timeout_s: float = 30.0
+    client: Any,
+    editor: SimulatedEditor,
+    requests: Iterable[EditRequest],
+    min_events: int,
+    flush_timeout_s: float = 30.0,
 ) -> list[Review]:
     """Edit and review until at least `min_events` events were sent and acknowledged by the engine."""
     reviews: list[Review] = []
@@ -175,8 +201,40 @@ def collect_feedback(
     return reviews
 
 
-def acceptance_of(client: Any, editor: SimulatedEditor, requests: Iterable[EditRequest]) -> tuple[float, list[Review]]:
+def acceptance_of(
+    client: Any, editor: SimulatedEditor, requests: Iterable[EditRequest]
+) -> tuple[float, list[Review]]:
     """The editor's acceptance rate over fresh edits (reviewed, not sent: a measurement, not training)."""
     reviews = [editor.review(edit_through_bridge(client, r)) for r in requests]
     judged = [ok for r in reviews for ok in r.accepted]
     return (sum(judged) / len(judged) if judged else 0.0), reviews
+
+
+def free_loopback_endpoint() -> str:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return f"tcp://127.0.0.1:{s.getsockname()[1]}"
+
+
+@contextmanager
+def local_engine(
+    data_dir: Path, work_dir: Path, config_file: Path | None = None, start_timeout_s: float = 120.0
+) -> Iterator[Any]:
+    """`autoedit serve` on a free loopback port with its own data dir, and a host's EngineClient to it."""
+    from bridge.client import EngineClient, local_engine_argv
+
+    endpoint = free_loopback_endpoint()
+    client = EngineClient(
+        endpoint,
+        spool_dir=work_dir / "spool",
+        autostart=local_engine_argv(sys.executable, endpoint, data_dir, config_file),
+        autostart_log=work_dir / "engine.out",
+    )
+    try:
+        client.ensure_engine(start_timeout_s)
+        yield client
+    finally:
+        client.stop_engine()
+        client.close()

@@ -57,7 +57,11 @@ def _write_state(data_dir: Path, **changes: Any) -> dict[str, Any]:
 
 
 def _jsonable(result: Any) -> Any:
-    return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()} if is_dataclass(result) else result
+    return (
+        {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()}
+        if is_dataclass(result)
+        else result
+    )
 
 
 def train_now(
@@ -75,7 +79,15 @@ def train_now(
     store = store or default_store(Path(data_dir))
     events_seen = store.count()
     started = time.monotonic()
-    _write_state(data_dir, state="training", what=what, stage=what, fraction=0.0, message="collecting pairs", started=_now())
+    _write_state(
+        data_dir,
+        state="training",
+        what=what,
+        stage=what,
+        fraction=0.0,
+        message="collecting pairs",
+        started=_now(),
+    )
 
     def forward(stage: str, fraction: float, message: str) -> None:
         _write_state(data_dir, stage=stage, fraction=round(fraction, 4), message=message)
@@ -90,7 +102,13 @@ def train_now(
 
             pairs = preference_pairs(store)
             result = train_reward(
-                config, Path(data_dir), pairs, tracked, heldout_fraction=config.learning.heldout_fraction, seed=seed, epochs=epochs
+                config,
+                Path(data_dir),
+                pairs,
+                tracked,
+                heldout_fraction=config.learning.heldout_fraction,
+                seed=seed,
+                epochs=epochs,
             )
         elif what == "policy":
             from engine.learning.policy import train_policy
@@ -132,7 +150,11 @@ def training_status(config: EngineConfig, data_dir: Path) -> dict[str, Any]:
         events = store.count()
     finally:
         store.close()
-    out: dict[str, Any] = {"events": events, "train_after_events": config.learning.train_after_events, "job": state}
+    out: dict[str, Any] = {
+        "events": events,
+        "train_after_events": config.learning.train_after_events,
+        "job": state,
+    }
     for what, versions in (("reward", reward_versions(data_dir)), ("policy", policy_versions(data_dir))):
         current = versions.current()
         out[what] = {
@@ -145,22 +167,32 @@ def training_status(config: EngineConfig, data_dir: Path) -> dict[str, Any]:
 
 
 def describe_status(status: dict[str, Any]) -> str:
-    lines = [f"events stored: {status['events']} (training starts after {status['train_after_events']} new ones)"]
+    lines = [
+        f"events stored: {status['events']} (training starts after {status['train_after_events']} new ones)"
+    ]
     for what in ("reward", "policy"):
         info = status[what]
         if info["current"] is None:
-            note = "none trained: the planner's prior is used" if what == "reward" else "none trained: the base planner is used"
+            note = (
+                "none trained: the planner's prior is used"
+                if what == "reward"
+                else "none trained: the base planner is used"
+            )
             lines.append(f"{what}: {note}; {info['new_events']} new events")
             continue
         meta = info["meta"] or {}
         acc = meta.get("heldout_accuracy")
-        acc_text = f"held-out pairwise accuracy {acc:.3f}" if isinstance(acc, float) else "held-out accuracy n/a"
+        acc_text = (
+            f"held-out pairwise accuracy {acc:.3f}" if isinstance(acc, float) else "held-out accuracy n/a"
+        )
         lines.append(
             f"{what}: {info['current']} of {', '.join(info['versions'])}; {acc_text}; {info['new_events']} new events since"
         )
     job = status["job"]
     if job.get("state") == "training":
-        lines.append(f"training {job.get('what')}: {job.get('stage')} {100 * float(job.get('fraction') or 0):.0f}% {job.get('message', '')}")
+        lines.append(
+            f"training {job.get('what')}: {job.get('stage')} {100 * float(job.get('fraction') or 0):.0f}% {job.get('message', '')}"
+        )
     elif job.get("state") == "failed":
         lines.append(f"last training failed: {job.get('error')}")
     return "\n".join(lines)

@@ -25,7 +25,11 @@ class ModelVersions:
         """Complete versions, oldest first."""
         if not self.root.is_dir():
             return []
-        found = [(int(m.group(1)), p.name) for p in self.root.iterdir() if p.is_dir() and (m := _VERSION.match(p.name))]
+        found = [
+            (int(m.group(1)), p.name)
+            for p in self.root.iterdir()
+            if p.is_dir() and (m := _VERSION.match(p.name))
+        ]
         return [name for _, name in sorted(found)]
 
     def current(self) -> Path | None:
@@ -40,7 +44,11 @@ class ModelVersions:
         """A fresh, empty directory to train the next version into; `commit` makes it live."""
         self.root.mkdir(parents=True, exist_ok=True)
         taken = [int(v[1:]) for v in self.versions()]
-        taken += [int(m.group(1)) for p in self.root.glob(".v*.partial") if (m := re.match(r"^\.v(\d+)\.partial$", p.name))]
+        taken += [
+            int(m.group(1))
+            for p in self.root.glob(".v*.partial")
+            if (m := re.match(r"^\.v(\d+)\.partial$", p.name))
+        ]
         name = f"v{max(taken, default=0) + 1}"
         tmp = self.root / f".{name}.partial"
         shutil.rmtree(tmp, ignore_errors=True)
@@ -48,7 +56,9 @@ class ModelVersions:
         return name, tmp
 
     def commit(self, name: str, tmp: Path, meta: dict[str, Any], make_current: bool = True) -> Path:
-        (tmp / "meta.json").write_text(json.dumps({"version": name, **meta}, indent=2, sort_keys=True), encoding="utf-8")
+        (tmp / "meta.json").write_text(
+            json.dumps({"version": name, **meta}, indent=2, sort_keys=True), encoding="utf-8"
+        )
         final = self.root / name
         os.replace(tmp, final)
         if make_current:

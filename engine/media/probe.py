@@ -12,6 +12,7 @@ import os
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import av
 import av.error
@@ -49,7 +50,7 @@ def probe(path: str | os.PathLike[str], sha256: str = "") -> MediaInfo:
             raise BadInput("no video or audio stream in the file", file)
         start = _container_start(container)
         duration = _container_duration(container, start)
-        info = dict(
+        info: dict[str, Any] = dict(
             path=str(file),
             sha256=sha256,
             has_video=bool(videos),
@@ -96,7 +97,9 @@ def nominal_rate(stream: av.video.stream.VideoStream) -> Fraction:
     raise BadInput("the video stream states no frame rate", stream.container.name)
 
 
-def display_size(width: int, height: int, rotation: int, sample_aspect: Fraction | None = None) -> tuple[int, int]:
+def display_size(
+    width: int, height: int, rotation: int, sample_aspect: Fraction | None = None
+) -> tuple[int, int]:
     """Width and height as a player shows the picture: non-square pixels widened, quarter turns applied."""
     if sample_aspect and sample_aspect > 0 and sample_aspect != 1:
         width = max(1, round(width * sample_aspect))
@@ -163,7 +166,9 @@ def _video_timing(container, video, start: float, rate: Fraction, file: Path) ->
     if last_end is None or last_end <= times[-1]:
         end = float(times[-1] * tb + frame) - start
     tolerance = max(float(tb), 0.1 * float(frame))
-    variable = any(abs(float((b - a) * tb) - float(frame)) > tolerance for a, b in zip(times, times[1:], strict=False))
+    variable = any(
+        abs(float((b - a) * tb) - float(frame)) > tolerance for a, b in zip(times, times[1:], strict=False)
+    )
     return VideoTiming(first, end, len(times), variable)
 
 
@@ -176,7 +181,10 @@ def _first_frame_facts(file: Path, index: int) -> tuple[int, int, int]:
                 rotation = (-round(frame.rotation or 0)) % 360
                 sar = stream.codec_context.sample_aspect_ratio  # the bitstream's, as decoders apply it
                 width, height = display_size(
-                    frame.width, frame.height, rotation, Fraction(sar.numerator, sar.denominator) if sar else None
+                    frame.width,
+                    frame.height,
+                    rotation,
+                    Fraction(sar.numerator, sar.denominator) if sar else None,
                 )
                 return rotation, width, height
     except av.error.FFmpegError as exc:

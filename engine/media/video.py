@@ -143,6 +143,9 @@ class VideoPass:
         with container:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
+            time_base = stream.time_base
+            if time_base is None:
+                raise BadInput("the video stream has no time base", info.path)
             start = (container.start_time or 0) / av.time_base
             index = 0
             time = 0.0
@@ -151,7 +154,7 @@ class VideoPass:
                 for frame in container.decode(stream):
                     if frame.pts is None:
                         continue
-                    time = float(frame.pts * frame.time_base) - start
+                    time = float(frame.pts * time_base) - start
                     for request in requests:
                         if not samplers[request].wants(time) or self._all_closed(request):
                             continue
@@ -196,11 +199,13 @@ class VideoPass:
                     continue
 
 
-def _scaled(frame: av.VideoFrame, request: VideoRequest, size: tuple[int, int], quarter_turns: int) -> np.ndarray:
+def _scaled(
+    frame: av.VideoFrame, request: VideoRequest, size: tuple[int, int], quarter_turns: int
+) -> np.ndarray:
     width, height = size
     if quarter_turns % 2:  # scale the stored picture to the rotated box, then turn it upright
         width, height = height, width
-    image = frame.reformat(
+    image: np.ndarray = frame.reformat(
         width=width, height=height, format=request.pixel_format, interpolation=request.interpolation
     ).to_ndarray()
     if quarter_turns:

@@ -155,11 +155,11 @@ def plan_json(spec: EditSpec) -> str:
 def prompt_phrases(prompt: str, parsed: ParsedPrompt) -> list[str]:
     """Topic phrases the model may pick from: what the parser found, plus the prompt's content words."""
     stop = set(
-        "the a an and or of to in on for with this that these those it its is are be make cut edit video clip "
+        "the a an and or of to in on for with this that these those it its is are be make cut edit video clip "  # noqa: SIM905
         "please me my into from about only just some any all more less than then so very want would like "
         "reel highlight highlights montage story music second seconds minute minutes vertical square captions "
         "subtitles remove silences silence pauses tighten short long fast slow no not without avoid include "
-        "keep add give create do".split()  # noqa: SIM905
+        "keep add give create do".split()
     )
     words = [w for w in re.findall(r"[A-Za-z][A-Za-z'-]{2,}", prompt) if w.lower() not in stop]
     out: list[str] = []
@@ -343,6 +343,25 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
     if not parsed.stated_aspects and spec.aspect != "16:9":
         notes.append(f"the LLM planned aspect {spec.aspect} though the prompt names none; keeping the source's 16:9")
         update["aspect"] = "16:9"
+    asked = parsed.spec
+    if asked.music and not spec.music:
+        notes.append("the prompt asks for music; the LLM left it out; adding it")
+        update["music"] = True
+    if spec.captions != asked.captions:
+        notes.append(f"captions {'asked for' if asked.captions else 'not asked for'} in the prompt; the LLM said {spec.captions}")
+        update["captions"] = asked.captions
+    missing = [p for p in asked.include if p.lower() not in (q.lower() for q in spec.include)]
+    if missing:
+        notes.append(f"the prompt names topics the LLM left out: {', '.join(missing)}")
+        update["include"] = (spec.include + missing)[:8]
+    stray = [p for p in spec.include if p.lower() in (q.lower() for q in asked.avoid)]
+    if stray:
+        notes.append(f"the LLM favoured what the prompt asks to avoid: {', '.join(stray)}")
+        update["include"] = [p for p in update.get("include", spec.include) if p not in stray]
+    missing = [p for p in asked.avoid if p.lower() not in (q.lower() for q in spec.avoid)]
+    if missing:
+        notes.append(f"the prompt asks to avoid what the LLM left out: {', '.join(missing)}")
+        update["avoid"] = (spec.avoid + missing)[:8]
     if update:
         spec = spec.model_copy(update=update)
     return EditSpec.model_validate(spec.model_dump()), notes
@@ -359,6 +378,20 @@ def plan_with_llm(prompt: str, parsed: ParsedPrompt, config: EngineConfig, data_
         raise LLMPlanFailed(f"could not load {config.models.planner.name}: {exc}") from exc
     job.report("llm", 0.3, "planning")
     phrases = prompt_phrases(prompt, parsed)
+    import torch
+
+    threads = torch.get_num_threads()
+    if config.planner.threads:
+        torch.set_num_threads(config.planner.threads)
+    try:
+        return _attempts(planner, prompt, parsed, phrases, config, job)
+    finally:
+        torch.set_num_threads(threads)
+
+
+def _attempts(
+    planner: LoadedPlanner, prompt: str, parsed: ParsedPrompt, phrases: list[str], config: EngineConfig, job: Job
+) -> tuple[EditSpec, list[str]]:
     errors: list[str] = []
     for attempt in range(config.planner.max_attempts):
         try:

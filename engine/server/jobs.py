@@ -125,8 +125,8 @@ def probe_file(path: Path, job: Job) -> dict[str, Any]:
         streams = [s for s in container.streams if s.type in ("video", "audio")]
         if not streams:
             raise BadInput("has no video or audio stream", path)
-        video = next((s for s in streams if s.type == "video"), None)
-        audio = next((s for s in streams if s.type == "audio"), None)
+        video = next((s for s in container.streams.video), None)
+        audio = next((s for s in container.streams.audio), None)
         frames = 0
         samples = 0
         last_time = 0.0
@@ -136,8 +136,9 @@ def probe_file(path: Path, job: Job) -> dict[str, Any]:
                     samples += frame.samples
                 else:
                     frames += 1
-                if frame.time is not None:
-                    last_time = max(last_time, float(frame.time))
+                frame_time = getattr(frame, "time", None)
+                if frame_time is not None:
+                    last_time = max(last_time, float(frame_time))
                 if (frames + samples // 1024) % 8 == 0:
                     fraction = 0.1 + 0.9 * (last_time / duration if duration else 0.0)
                     job.report("decode", fraction, f"{path.name} {last_time:.1f}s")
@@ -149,14 +150,14 @@ def probe_file(path: Path, job: Job) -> dict[str, Any]:
         rate = video.average_rate or video.guessed_rate
         out["video"] = {
             "frames": frames,
-            "width": video.codec_context.width,
-            "height": video.codec_context.height,
+            "width": video.width,
+            "height": video.height,
             "rate": [rate.numerator, rate.denominator] if rate else None,
         }
     if audio is not None:
         out["audio"] = {
-            "sample_rate": audio.codec_context.sample_rate,
-            "channels": audio.codec_context.channels,
+            "sample_rate": audio.sample_rate,
+            "channels": audio.channels,
             "samples": samples,
         }
     return out

@@ -134,15 +134,20 @@ class EngineServer:
         self._stop.set()
 
     def _close(self) -> None:
+        worker_done = True
         if self._worker is not None:
             self._worker.stop()
             self._worker.join(timeout=5)
+            worker_done = not self._worker.is_alive()
         for sock in (self._inbox, self._router):
             if sock is not None:
                 sock.close()
         self._shutdown_auth()
         self.store.close()
-        self._context.term()
+        if worker_done:
+            self._context.term()
+        else:  # its job has not reached a progress report yet; the process exit ends it
+            log.warning("the running job did not stop within 5 s; exiting without waiting for it")
         log.info("engine stopped")
 
     def _shutdown_auth(self) -> None:

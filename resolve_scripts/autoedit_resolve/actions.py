@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import edit_back, importer, media_refs, review
-from .engine_link import ProgressFn, make_client, pump, submit_job
+from .engine_link import ProgressFn, event_factory, make_client, pump, submit_job
 from .errors import HostError
 from .session import Session, save
 from .settings import HostSettings
@@ -112,12 +112,18 @@ class EditJob:
             return self.outcome
         if self.job_id is None:
             raise HostError("The job was not started.")
-        result = pump(self._client, self.job_id, timeout_ms, self._on_progress)
-        if result is None:
-            return None
-        prompt = self.request.prompt.strip()
-        base = self.request.timeline_name or f"AutoEdit - {prompt[:40]}"
-        timeline, session = importer.apply_result(self.resolve, result, self.settings, self.fmt, base, prompt)
+        try:
+            result = pump(self._client, self.job_id, timeout_ms, self._on_progress)
+            if result is None:
+                return None
+            prompt = self.request.prompt.strip()
+            base = self.request.timeline_name or f"AutoEdit - {prompt[:40]}"
+            timeline, session = importer.apply_result(
+                self.resolve, result, self.settings, self.fmt, base, prompt
+            )
+        except BaseException:
+            self.close()
+            raise
         notes = [str(n) for n in (result.get("report") or {}).get("notes") or []]
         self.outcome = EditOutcome(timeline, session, result, notes)
         self.close()
@@ -185,7 +191,7 @@ def deliver(
 def send_feedback(
     resolve: Any, settings: HostSettings, client: Any = None, timeout_s: float = 10.0
 ) -> FeedbackOutcome:
-    from bridge.events import make_event
+    make_event = event_factory()
 
     timeline, session = review.session_for(resolve, settings)
     report = review.collect_review(timeline, session, make_event)
@@ -196,8 +202,7 @@ def send_feedback(
 def send_edit_back(
     resolve: Any, settings: HostSettings, client: Any = None, timeout_s: float = 10.0
 ) -> FeedbackOutcome:
-    from bridge.events import make_event
-
+    make_event = event_factory()
     timeline, session = review.session_for(resolve, settings)
     engine = edit_back.read_engine(session)
     exported = edit_back.export_edit(resolve, timeline, settings, session)

@@ -28,7 +28,12 @@ ACTIONS = {
     FEEDBACK: FEEDBACK,
     EDIT_BACK: EDIT_BACK,
 }
-SOURCES = {"1": SELECTED_CLIPS, "2": CURRENT_TIMELINE, SELECTED_CLIPS: SELECTED_CLIPS, CURRENT_TIMELINE: CURRENT_TIMELINE}
+SOURCES = {
+    "1": SELECTED_CLIPS,
+    "2": CURRENT_TIMELINE,
+    SELECTED_CLIPS: SELECTED_CLIPS,
+    CURRENT_TIMELINE: CURRENT_TIMELINE,
+}
 SOURCE_LABELS = (("Selected Media Pool clips", SELECTED_CLIPS), ("Current timeline", CURRENT_TIMELINE))
 
 
@@ -51,7 +56,9 @@ def request_from_values(values: dict[str, Any]) -> EditRequest:
     """The dialog's strings -> a validated EditRequest."""
     source = SOURCES.get(str(values.get("source") or SELECTED_CLIPS).strip())
     if source is None:
-        raise HostError(f"Media source must be 1 (selected clips) or 2 (current timeline), not {values.get('source')!r}.")
+        raise HostError(
+            f"Media source must be 1 (selected clips) or 2 (current timeline), not {values.get('source')!r}."
+        )
     aspect = str(values.get("aspect") or "").strip() or None
     seed_text = str(values.get("seed") or "0").strip() or "0"
     if not re.fullmatch(r"-?\d+", seed_text):
@@ -71,7 +78,9 @@ def request_from_values(values: dict[str, Any]) -> EditRequest:
     return request
 
 
-def console_prompts(ask: Callable[[str], str] = input, say: Callable[[str], None] = print) -> tuple[str, EditRequest | None]:
+def console_prompts(
+    ask: Callable[[str], str] = input, say: Callable[[str], None] = print
+) -> tuple[str, EditRequest | None]:
     """Questions on the console (Resolve's Console window, or a terminal for external scripting)."""
     say("AutoEdit - 1) Auto Edit  2) Send feedback (clip colours/flags)  3) Send my edit back")
     action = ACTIONS.get(ask("Action [1]: ").strip() or "1")
@@ -102,12 +111,29 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
         {"ID": "AutoEditWin", "WindowTitle": "AutoEdit", "Geometry": [200, 200, 560, 330]},
         ui.VGroup(
             [
-                ui.HGroup([ui.Label({"Text": "Prompt", "Weight": 0.2}), ui.LineEdit({"ID": "prompt", "PlaceholderText": "a 30 second highlight reel with music"})]),
+                ui.HGroup(
+                    [
+                        ui.Label({"Text": "Prompt", "Weight": 0.2}),
+                        ui.LineEdit(
+                            {"ID": "prompt", "PlaceholderText": "a 30 second highlight reel with music"}
+                        ),
+                    ]
+                ),
                 ui.HGroup([ui.Label({"Text": "Media", "Weight": 0.2}), ui.ComboBox({"ID": "source"})]),
-                ui.HGroup([ui.Label({"Text": "Duration (s)", "Weight": 0.2}), ui.LineEdit({"ID": "duration", "PlaceholderText": "from the prompt"})]),
+                ui.HGroup(
+                    [
+                        ui.Label({"Text": "Duration (s)", "Weight": 0.2}),
+                        ui.LineEdit({"ID": "duration", "PlaceholderText": "from the prompt"}),
+                    ]
+                ),
                 ui.HGroup([ui.Label({"Text": "Aspect", "Weight": 0.2}), ui.ComboBox({"ID": "aspect"})]),
                 ui.HGroup([ui.Label({"Text": "Style", "Weight": 0.2}), ui.LineEdit({"ID": "style"})]),
-                ui.HGroup([ui.Label({"Text": "Music", "Weight": 0.2}), ui.LineEdit({"ID": "music", "PlaceholderText": "full path (optional)"})]),
+                ui.HGroup(
+                    [
+                        ui.Label({"Text": "Music", "Weight": 0.2}),
+                        ui.LineEdit({"ID": "music", "PlaceholderText": "full path (optional)"}),
+                    ]
+                ),
                 ui.HGroup(
                     [
                         ui.Button({"ID": "edit", "Text": "Auto Edit"}),
@@ -116,12 +142,20 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
                         ui.Button({"ID": "cancel", "Text": "Cancel job"}),
                     ]
                 ),
-                ui.Label({"ID": "status", "Text": "Green = accept, Orange (or a Red flag) = reject.", "WordWrap": True}),
-                ui.Timer({"ID": "pump", "Interval": 200}),
+                ui.Label(
+                    {
+                        "ID": "status",
+                        "Text": "Green = accept, Orange (or a Red flag) = reject.",
+                        "WordWrap": True,
+                    }
+                ),
             ]
         ),
     )
     items = win.GetItems()
+    # A UI Manager timer (created apart from the layout; its Timeout arrives on the dispatcher) pumps the
+    # job. Without one, the job runs to the end in the click handler, the window frozen meanwhile.
+    timer = ui.Timer({"ID": "AutoEditPump", "Interval": 200}) if getattr(ui, "Timer", None) else None
     for label, _ in SOURCE_LABELS:
         items["source"].AddItem(label)
     items["aspect"].AddItem("")
@@ -138,10 +172,15 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
 
         def start_timer(self, step: Callable[[], bool], cancel: Callable[[], None] | None = None) -> None:
             state["step"], state["cancel"] = step, cancel
-            items["pump"].Start()
+            if timer is not None:
+                timer.Start()
+                return
+            while not step():
+                pass
 
         def stop_timer(self) -> None:
-            items["pump"].Stop()
+            if timer is not None:
+                timer.Stop()
             state["step"] = None
 
     api = WindowApi()
@@ -183,7 +222,7 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
     win.On.feedback.Clicked = lambda ev: run(FEEDBACK)
     win.On.editback.Clicked = lambda ev: run(EDIT_BACK)
     win.On.cancel.Clicked = on_cancel
-    win.On.pump.Timeout = on_pump
+    disp.On.Timeout = on_pump
     win.On.AutoEditWin.Close = lambda ev: disp.ExitLoop()
     win.Show()
     disp.RunLoop()

@@ -16,15 +16,28 @@ from .settings import HostSettings
 ProgressFn = Callable[[str, float, str], None]
 
 
+def _bridge_missing(exc: ImportError) -> HostError:
+    return HostError(
+        f"The AutoEdit bridge cannot be imported here ({exc}). Run the Lua entry script, which uses "
+        "the engine's Python, or install pyzmq for the Python Resolve uses (see resolve_scripts/README.md)."
+    )
+
+
+def event_factory() -> Callable[..., dict[str, Any]]:
+    """bridge.events.make_event, the one way hosts build preference events."""
+    try:
+        from bridge.events import make_event
+    except ImportError as exc:  # pyzmq missing in this Python (bridge/__init__ imports the client)
+        raise _bridge_missing(exc) from None
+    return make_event
+
+
 def make_client(settings: HostSettings) -> Any:
     """An EngineClient on the configured endpoint, spooling feedback under the host's data dir."""
     try:
         from bridge.client import EngineClient
     except ImportError as exc:  # pyzmq missing in this Python
-        raise HostError(
-            f"The AutoEdit bridge cannot be imported here ({exc}). Run the Lua entry script, which uses "
-            "the engine's Python, or install pyzmq for the Python Resolve uses (see resolve_scripts/README.md)."
-        ) from None
+        raise _bridge_missing(exc) from None
     settings.make_dirs()
     return EngineClient(
         endpoint=settings.endpoint,

@@ -37,15 +37,15 @@ def run_action(
         say("Review: colour clips Green to accept, Orange (or add a Red flag) to reject, then Send feedback.")
         return outcome
     if action == dialog.FEEDBACK:
-        outcome = actions.send_feedback(resolve, settings, client=client)
+        sent = actions.send_feedback(resolve, settings, client=client)
     elif action == dialog.EDIT_BACK:
-        outcome = actions.send_edit_back(resolve, settings, client=client)
+        sent = actions.send_edit_back(resolve, settings, client=client)
     else:
         raise HostError(f"Unknown action {action!r}.")
-    say(f"Feedback: {outcome.summary}.")
-    if outcome.unacked:
-        say(f"{outcome.unacked} events wait in the spool; they are sent the next time the engine is reachable.")
-    return outcome
+    say(f"Feedback: {sent.summary}.")
+    if sent.unacked:
+        say(f"{sent.unacked} events wait in the spool; they are sent the next time the engine is reachable.")
+    return sent
 
 
 def _window_action(resolve: Any, settings: HostSettings) -> Callable[[str, dict[str, Any], Any], None]:
@@ -59,12 +59,14 @@ def _window_action(resolve: Any, settings: HostSettings) -> Callable[[str, dict[
         window.status("Editing...")
 
         def step() -> bool:
-            outcome = job.step(0)
+            outcome = job.step(50)
             stage, fraction, message = job.progress
             if outcome is None:
                 window.progress(fraction, f"{stage} {message}")
                 return False
-            window.status(f"Created timeline '{outcome.timeline.GetName()}'. Review with clip colours, then Send feedback.")
+            window.status(
+                f"Created timeline '{outcome.timeline.GetName()}'. Review with clip colours, then Send feedback."
+            )
             return True
 
         window.start_timer(step, job.cancel)

@@ -65,7 +65,9 @@ def _progress(stage: str, fraction: float, message: str) -> None:
     print(f"PROGRESS {int(round(fraction * 100))} {stage}: {message}", flush=True)
 
 
-def plan_for(result: dict[str, Any], settings: HostSettings, fmt: str, request: actions.EditRequest) -> dict[str, Any]:
+def plan_for(
+    result: dict[str, Any], settings: HostSettings, fmt: str, request: actions.EditRequest
+) -> dict[str, Any]:
     """Write the result files, remember the session, and describe the import for the Lua script."""
     from . import marks
 

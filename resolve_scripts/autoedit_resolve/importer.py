@@ -25,7 +25,7 @@ from .resolve_host import (
     unique_timeline_name,
     video_items,
 )
-from .session import Session, save
+from .session import Session, load, save
 from .settings import HostSettings
 
 OTIO = "otio"
@@ -164,6 +164,9 @@ def apply_result(
             "review marks on it cannot be sent."
         )
     uid = timeline.GetUniqueId() if hasattr(timeline, "GetUniqueId") else None
+    # The engine's ids are deterministic: the same inputs give the same timeline_id, so an earlier
+    # import's ledger still says what was sent about these decisions.
+    earlier = load(settings.sessions_dir, timeline_id)
     session = Session(
         timeline_id=timeline_id,
         resolve_timeline_name=str(timeline.GetName()),
@@ -172,6 +175,7 @@ def apply_result(
         imported_path=str(files.to_import),
         import_format=files.fmt,
         prompt=prompt,
+        ledger=dict(earlier.ledger) if earlier else {},
     )
     save(settings.sessions_dir, session)
     return timeline, session

@@ -25,7 +25,10 @@ def test_report_for_good_files_and_exit_2_naming_each_bad_one(autoedit, syntheti
     assert {e["path"] for e in report.errors} == {str(empty), str(garbage)}
 
     video = report.media[0]
-    assert video.rate == (24000, 1001) and (video.width, video.height) == (good.truth.width, good.truth.height)
+    assert video.rate == (24000, 1001) and (video.width, video.height) == (
+        good.truth.width,
+        good.truth.height,
+    )
     assert len(video.shots) == len(good.truth.shots)
     assert video.faces and video.quality.times
     assert {"shots", "faces", "quality"} <= set(video.models)

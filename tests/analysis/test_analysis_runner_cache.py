@@ -88,7 +88,9 @@ def test_second_run_is_all_cache_and_a_version_bump_recomputes_only_its_field(sy
     class QualityV2(Quality):
         version: ClassVar[str] = "2"
 
-    bumped = [(e, QualityV2(config.analysis.quality_sample_fps) if a.name == "quality" else a) for e, a in chosen]
+    bumped = [
+        (e, QualityV2(config.analysis.quality_sample_fps) if a.name == "quality" else a) for e, a in chosen
+    ]
     third, run3 = analyse_media(clip.path, bumped, cache, Job())
     assert run3.computed == ["quality@2"] and sorted(run3.cached) == ["faces@1", "shots@1"]
     assert third.models["quality"] == "laplacian-variance+frame-difference@2"
@@ -100,7 +102,10 @@ def test_changed_setting_recomputes_that_analyser(synthetic, config, tmp_path):
     cache = AnalysisCache(tmp_path)
     analyse_media(clip.path, _video(config, tmp_path), cache, Job())
     faster = load_config(
-        environ={"AUTOEDIT__ANALYSIS__SHOTS_BACKEND": "pyscenedetect", "AUTOEDIT__ANALYSIS__QUALITY_SAMPLE_FPS": "8"}
+        environ={
+            "AUTOEDIT__ANALYSIS__SHOTS_BACKEND": "pyscenedetect",
+            "AUTOEDIT__ANALYSIS__QUALITY_SAMPLE_FPS": "8",
+        }
     )
     media, run = analyse_media(clip.path, _video(faster, tmp_path), cache, Job())
     assert run.computed == ["quality@1"]
@@ -150,7 +155,9 @@ def test_bad_files_are_reported_and_good_ones_complete(synthetic, config, tmp_pa
     garbage = tmp_path / "garbage.mp4"
     garbage.write_bytes(b"\x00\x01junk" * 1000)
     good = synthetic["cuts_2997"].path
-    report = analyse_files([empty, good, garbage, tmp_path / "nope.mp4"], config, tmp_path / "data", Job(), fields=["shots"])
+    report = analyse_files(
+        [empty, good, garbage, tmp_path / "nope.mp4"], config, tmp_path / "data", Job(), fields=["shots"]
+    )
     assert [m.path for m in report.media] == [str(good)]
     assert [e["path"] for e in report.errors] == [str(empty), str(garbage), str(tmp_path / "nope.mp4")]
     reasons = [e["error"] for e in report.errors]
@@ -167,7 +174,9 @@ def test_analyser_bad_input_fails_only_that_file_and_bugs_propagate(synthetic, c
     cache = AnalysisCache(tmp_path)
     entry = registry.Entry(("quality",), "video", lambda c, d: Quality(1.0))
     with pytest.raises(BadInput, match="unusable picture"):
-        analyse_media(synthetic["cuts_25"].path, [(entry, Broken(BadInput("unusable picture")))], cache, Job())
+        analyse_media(
+            synthetic["cuts_25"].path, [(entry, Broken(BadInput("unusable picture")))], cache, Job()
+        )
     with pytest.raises(ZeroDivisionError):
         analyse_media(synthetic["cuts_25"].path, [(entry, Broken(ZeroDivisionError("bug")))], cache, Job())
 

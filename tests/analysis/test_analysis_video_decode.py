@@ -136,11 +136,14 @@ def test_audio_only_file_has_no_video_pass():
         VideoPass(probe(REPO / ".." / "shared" / "media" / "music" / "madmom_sample.wav"))
 
 
-@pytest.mark.parametrize(("fps", "times", "picked"), [
-    (2.0, [0.0, 0.2, 0.4, 0.5, 0.9, 1.2, 1.3, 1.6], [0.0, 0.5, 1.2, 1.6]),
-    (None, [0.0, 0.1], [0.0, 0.1]),
-    (1.0, [0.04, 1.0 - 1e-9, 2.5, 2.6, 3.1], [0.04, 1.0 - 1e-9, 2.5, 3.1]),
-])
+@pytest.mark.parametrize(
+    ("fps", "times", "picked"),
+    [
+        (2.0, [0.0, 0.2, 0.4, 0.5, 0.9, 1.2, 1.3, 1.6], [0.0, 0.5, 1.2, 1.6]),
+        (None, [0.0, 0.1], [0.0, 0.1]),
+        (1.0, [0.04, 1.0 - 1e-9, 2.5, 2.6, 3.1], [0.04, 1.0 - 1e-9, 2.5, 3.1]),
+    ],
+)
 def test_sampler_takes_first_frame_at_or_after_each_tick(fps, times, picked):
     sampler = FrameSampler(fps)
     assert [t for t in times if sampler.wants(t)] == picked

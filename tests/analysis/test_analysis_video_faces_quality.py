@@ -30,7 +30,7 @@ def test_faces_found_on_talking_heads(config, engine_data_dir, clip):
     assert len(with_face) >= 0.9 * len(samples)
     for sample in with_face:
         x, y, w, h, score = sample.boxes[0]
-        assert 0.0 <= x and 0.0 <= y and x + w <= 1.0 + 1e-6 and y + h <= 1.0 + 1e-6
+        assert x >= 0.0 and y >= 0.0 and x + w <= 1.0 + 1e-6 and y + h <= 1.0 + 1e-6
         assert score >= 0.5
         assert 0.15 <= w <= 0.9 and 0.15 <= h <= 0.9  # a close-up: a large face
         assert 0.2 <= x + w / 2 <= 0.8 and 0.15 <= y + h / 2 <= 0.85  # roughly centred
@@ -43,7 +43,13 @@ def test_no_faces_on_flat_generated_shots(synthetic, config, engine_data_dir):
 
 
 def test_boxes_are_clipped_to_the_frame():
-    assert box_fractions(-0.1, 0.5, 0.4, 0.7, 0.93) == [0.0, 0.5, pytest.approx(0.3), pytest.approx(0.5), 0.93]
+    assert box_fractions(-0.1, 0.5, 0.4, 0.7, 0.93) == [
+        0.0,
+        0.5,
+        pytest.approx(0.3),
+        pytest.approx(0.5),
+        0.93,
+    ]
 
 
 def test_quality_sharp_textured_shots_and_motion_at_cuts(synthetic, config, engine_data_dir):

@@ -12,12 +12,9 @@ from engine.errors import ModelNotFound
 from engine.progress import Job
 
 
-def _studio(models_dir):
-    return load_config(CONFIG_DIR / "studio.yaml", environ={"AUTOEDIT_MODELS": str(models_dir)})
-
-
-def test_missing_weights_name_the_model_the_place_and_the_fix(synthetic, tmp_path):
-    config = _studio(tmp_path / "models")
+def test_missing_weights_name_the_model_the_place_and_the_fix(synthetic, tmp_path, monkeypatch):
+    monkeypatch.setenv("AUTOEDIT_MODELS", str(tmp_path / "models"))  # the studio profile's model root
+    config = load_config(CONFIG_DIR / "studio.yaml", environ={})
     with pytest.raises(ModelNotFound) as caught:
         analyse_files([synthetic["cuts_25"].path], config, tmp_path / "data", Job(), fields=["objects"])
     message = str(caught.value)
@@ -26,19 +23,21 @@ def test_missing_weights_name_the_model_the_place_and_the_fix(synthetic, tmp_pat
     assert "AUTOEDIT__MODELS__OBJECTS__PATH" in message
 
 
-def test_model_built_from_its_yaml_or_a_clear_missing_package_error(synthetic, tmp_path):
+def test_model_built_from_its_yaml_or_a_clear_missing_package_error(synthetic, tmp_path, monkeypatch):
     models = tmp_path / "models"
     models.mkdir()
     (models / "rtdetr-l.yaml").write_text("# ultralytics builds RT-DETR-l untrained from its yaml name\n")
+    monkeypatch.setenv("AUTOEDIT_MODELS", str(models))
     config = load_config(
-        CONFIG_DIR / "studio.yaml",
-        environ={"AUTOEDIT_MODELS": str(models), "AUTOEDIT__MODELS__OBJECTS__PATH": str(models / "rtdetr-l.yaml")},
+        CONFIG_DIR / "studio.yaml", environ={"AUTOEDIT__MODELS__OBJECTS__PATH": str(models / "rtdetr-l.yaml")}
     )
     if importlib.util.find_spec("ultralytics") is None:
         with pytest.raises(ModelNotFound, match="ultralytics") as caught:
             analyse_files([synthetic["cuts_25"].path], config, tmp_path / "data", Job(), fields=["objects"])
         assert "studio" in str(caught.value)
     else:
-        report = analyse_files([synthetic["cuts_25"].path], config, tmp_path / "data", Job(), fields=["objects"])
+        report = analyse_files(
+            [synthetic["cuts_25"].path], config, tmp_path / "data", Job(), fields=["objects"]
+        )
         (media,) = report.media
         assert media.objects and all(0 <= b[0] <= 1 for s in media.objects for b in s.boxes)

@@ -107,7 +107,11 @@ def test_unusable_files_are_bad_input_naming_the_file(tmp_path, make, reason):
 @pytest.mark.parametrize("container", ["mkv", "mp4"])
 def test_truncated_stream_with_index_up_front_is_caught(tmp_path, container):
     whole = tmp_path / f"whole.{container}"
-    _remux(CUTS / "pyscenedetect_testvideo.mp4", whole, **({"movflags": "faststart"} if container == "mp4" else {}))
+    _remux(
+        CUTS / "pyscenedetect_testvideo.mp4",
+        whole,
+        **({"movflags": "faststart"} if container == "mp4" else {}),
+    )
     assert probe(whole).duration == pytest.approx(24.02, abs=0.05)
     cut = _half(whole, tmp_path / f"half.{container}")
     with pytest.raises(BadInput, match="truncated"):

@@ -72,14 +72,18 @@ def test_transnetv2_f1_on_generated_hard_cuts(synthetic, config, engine_data_dir
 
 
 def test_transnetv2_cuts_on_vfr_goldeneye_at_stated_times(config, engine_data_dir):
-    media = analyse_file(CUTS / "pyscenedetect_goldeneye-vfr-drop3.mp4", config, engine_data_dir, Job(), fields=["shots"])
+    media = analyse_file(
+        CUTS / "pyscenedetect_goldeneye-vfr-drop3.mp4", config, engine_data_dir, Job(), fields=["shots"]
+    )
     _covers_file(media)
     frame = 1001 / 24000
     assert _cuts(media) == pytest.approx(list(shared_media.GOLDENEYE_VFR_DROP3_CUT_SECONDS), abs=frame)
 
 
 def test_transnetv2_on_pyscenedetect_testvideo(config, engine_data_dir):
-    media = analyse_file(CUTS / "pyscenedetect_testvideo.mp4", config, engine_data_dir, Job(), fields=["shots"])
+    media = analyse_file(
+        CUTS / "pyscenedetect_testvideo.mp4", config, engine_data_dir, Job(), fields=["shots"]
+    )
     _covers_file(media)
     frame = 1001 / 30000
     cuts = _cuts(media)
@@ -93,7 +97,9 @@ def test_transnetv2_on_pyscenedetect_testvideo(config, engine_data_dir):
 
 
 def test_pyscenedetect_backend_reproduces_its_goldens(pyscenedetect_config, engine_data_dir):
-    testvideo = analyse_file(CUTS / "pyscenedetect_testvideo.mp4", pyscenedetect_config, engine_data_dir, Job(), fields=["shots"])
+    testvideo = analyse_file(
+        CUTS / "pyscenedetect_testvideo.mp4", pyscenedetect_config, engine_data_dir, Job(), fields=["shots"]
+    )
     frame = 1001 / 30000
     cuts = _cuts(testvideo)
     adaptive = shared_media.pyscenedetect_cuts("testvideo.mp4", "AdaptiveDetector")  # [30, 180, 394, 691]
@@ -101,9 +107,15 @@ def test_pyscenedetect_backend_reproduces_its_goldens(pyscenedetect_config, engi
     assert len(cuts) <= len(adaptive)
     assert testvideo.models["shots"].startswith("pyscenedetect-adaptive@")
     goldeneye = analyse_file(
-        CUTS / "pyscenedetect_goldeneye-vfr-drop3.mp4", pyscenedetect_config, engine_data_dir, Job(), fields=["shots"]
+        CUTS / "pyscenedetect_goldeneye-vfr-drop3.mp4",
+        pyscenedetect_config,
+        engine_data_dir,
+        Job(),
+        fields=["shots"],
     )
-    assert _cuts(goldeneye) == pytest.approx(list(shared_media.GOLDENEYE_VFR_DROP3_CUT_SECONDS), abs=1001 / 24000)
+    assert _cuts(goldeneye) == pytest.approx(
+        list(shared_media.GOLDENEYE_VFR_DROP3_CUT_SECONDS), abs=1001 / 24000
+    )
 
 
 def test_building_transnetv2_leaves_process_state_alone(config):
@@ -118,11 +130,17 @@ def test_building_transnetv2_leaves_process_state_alone(config):
     random.seed(7)
     threads = torch.get_num_threads()
     deterministic = torch.are_deterministic_algorithms_enabled()
-    load_transnetv2.__wrapped__(locate(config.models.shots, "shots"), "cpu")  # a fresh build, not the cached one
+    load_transnetv2.__wrapped__(
+        locate(config.models.shots, "shots"), "cpu"
+    )  # a fresh build, not the cached one
     assert torch.are_deterministic_algorithms_enabled() == deterministic
     assert torch.get_num_threads() == threads
     after = (torch.rand(3), np.random.rand(3), random.random())
-    assert torch.equal(after[0], expected[0]) and np.array_equal(after[1], expected[1]) and after[2] == expected[2]
+    assert (
+        torch.equal(after[0], expected[0])
+        and np.array_equal(after[1], expected[1])
+        and after[2] == expected[2]
+    )
 
 
 def test_contained_side_effects_restore_after_a_change():
@@ -137,4 +155,7 @@ def test_contained_side_effects_restore_after_a_change():
 def test_cut_placed_after_the_peak_of_each_transition():
     probabilities = np.array([0.0, 0.1, 0.9, 0.2, 0.0, 0.6, 0.8, 0.7, 0.1, 0.0])
     times = [i / 10 for i in range(10)]
-    assert cuts_from_probabilities(probabilities, times, 0.5) == [(0.3, pytest.approx(0.9)), (0.7, pytest.approx(0.8))]
+    assert cuts_from_probabilities(probabilities, times, 0.5) == [
+        (0.3, pytest.approx(0.9)),
+        (0.7, pytest.approx(0.8)),
+    ]

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
 import time
 
+import pytest
+
+from bridge.client import EngineUnavailable
+from bridge.events import make_event
+from engine.learning.store import default_store
 from engine_bridge.conftest import PROBE_CLIP, engine_argv, free_endpoint
 
 
@@ -35,3 +41,40 @@ def test_engine_killed_mid_job_is_reported_within_3s_restarted_and_the_job_resub
     assert [m["video"]["frames"] for m in result["report"]["media"]] == [720, 720]
     assert client.status(job_id)["job"]["state"] == "done"
     assert client.stop_engine() is True
+
+
+def test_client_starts_a_local_engine_when_none_answers_and_stops_it(tmp_path, make_client):
+    endpoint = free_endpoint()
+    client = make_client(endpoint, autostart=engine_argv(endpoint, tmp_path / "data"), request_timeout_s=0.5)
+    welcome = client.ensure_engine(timeout_s=60)
+    assert client.owns_engine and welcome["pid"] == client.engine_pid
+    proc = client._proc
+    assert client.stop_engine(timeout_s=20) is True
+    assert proc.returncode == 0  # a clean exit on `shutdown`, not a kill
+    with pytest.raises(EngineUnavailable):
+        client.ping(timeout_s=0.3)
+
+
+def test_feedback_spooled_while_no_engine_runs_is_delivered_by_poll_later(
+    tmp_path, make_client, start_engine
+):
+    endpoint = free_endpoint()
+    client = make_client(endpoint, heartbeat_s=0.2, request_timeout_s=0.3)
+    events = [make_event("reject", "tl", f"d{i}") for i in range(30)]
+    assert client.send_feedback(events) == 30  # nobody listening yet: kept in the spool
+    argv = engine_argv(endpoint, tmp_path / "data")
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        client.ensure_engine(timeout_s=60)
+        deadline = time.monotonic() + 30
+        while len(client.spool):
+            assert time.monotonic() < deadline, "poll() never delivered the spooled events"
+            client.poll(timeout_ms=100)
+        store = default_store(tmp_path / "data")
+        try:
+            assert {e["event_id"] for e in store.events()} == {e["event_id"] for e in events}
+        finally:
+            store.close()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

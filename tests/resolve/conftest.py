@@ -35,15 +35,19 @@ class RunningEngine:
         """Stored preference events of one timeline, straight from the engine's SQLite file."""
         with sqlite3.connect(f"file:{self.data_dir / 'feedback.sqlite3'}?mode=ro", uri=True) as db:
             cur = db.execute(
-                "SELECT event_id, decision_id, kind, value FROM events WHERE timeline_id=? ORDER BY seq", (timeline_id,)
+                "SELECT event_id, decision_id, kind, value FROM events WHERE timeline_id=? ORDER BY seq",
+                (timeline_id,),
             )
-            return [{"event_id": e, "decision_id": d, "kind": k, "value": json.loads(v)} for e, d, k, v in cur]
-
+            return [
+                {"event_id": e, "decision_id": d, "kind": k, "value": json.loads(v)} for e, d, k, v in cur
+            ]
 
     def recorded_otio(self, timeline_id: str) -> str:
         """The OTIO the engine recorded for a timeline it made (EventStore.record_timeline)."""
         with sqlite3.connect(f"file:{self.data_dir / 'feedback.sqlite3'}?mode=ro", uri=True) as db:
-            (otio_json,) = db.execute("SELECT otio FROM timelines WHERE timeline_id=?", (timeline_id,)).fetchone()
+            (otio_json,) = db.execute(
+                "SELECT otio FROM timelines WHERE timeline_id=?", (timeline_id,)
+            ).fetchone()
         return otio_json
 
 
@@ -54,7 +58,9 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def resolve_engine(engine_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningEngine]:
+def resolve_engine(
+    engine_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningEngine]:
     from bridge.client import EngineClient
 
     endpoint = f"tcp://127.0.0.1:{_free_port()}"
@@ -62,12 +68,23 @@ def resolve_engine(engine_data_dir: Path, tmp_path_factory: pytest.TempPathFacto
     env = {**os.environ, "AUTOEDIT__PLANNER__BACKEND": "rules"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "engine", "serve", "--endpoint", endpoint, "--data-dir", str(engine_data_dir)],
+            [
+                sys.executable,
+                "-m",
+                "engine",
+                "serve",
+                "--endpoint",
+                endpoint,
+                "--data-dir",
+                str(engine_data_dir),
+            ],
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,
         )
-    client = EngineClient(endpoint, spool_dir=tmp_path_factory.mktemp("fixture-spool"), client_name="test-fixture")
+    client = EngineClient(
+        endpoint, spool_dir=tmp_path_factory.mktemp("fixture-spool"), client_name="test-fixture"
+    )
     try:
         welcome = client.ensure_engine(120)
         assert welcome["pid"] == proc.pid, f"another engine answered at {endpoint}"

@@ -625,6 +625,11 @@ class FakeProjectManager:
         return self._project
 
 
+class FakeFusion:
+    """The README documents nothing on the Fusion object; this one has no UIManager, so the host asks on
+    the console (as it does wherever Fusion's UI Manager is missing)."""
+
+
 class FakeResolve:
     # "Looking up timeline export properties": the constants exist on the resolve object; values are opaque.
     EXPORT_AAF = 0
@@ -649,6 +654,10 @@ class FakeResolve:
         self.calls = Calls()
         self._project = FakeProject(self, project_name) if with_project else None
         self._pm = FakeProjectManager(self._project)
+
+    def Fusion(self) -> FakeFusion:
+        """Fusion() --> Fusion  # Returns the Fusion object. Starting point for Fusion scripts."""
+        return FakeFusion()
 
     def GetProjectManager(self) -> FakeProjectManager:
         """GetProjectManager() --> ProjectManager  # Returns the project manager object for currently open database."""

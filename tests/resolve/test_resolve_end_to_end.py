@@ -18,8 +18,12 @@ from autoedit_resolve.otio_json import parse_timeline
 from .fake_resolve import FakeResolve
 
 
-def _request(prompt: str = "quick highlight reel", seed: int = 0, duration: float = 8.0) -> actions.EditRequest:
-    return dialog.request_from_values({"prompt": prompt, "source": "1", "duration": str(duration), "seed": str(seed)})
+def _request(
+    prompt: str = "quick highlight reel", seed: int = 0, duration: float = 8.0
+) -> actions.EditRequest:
+    return dialog.request_from_values(
+        {"prompt": prompt, "source": "1", "duration": str(duration), "seed": str(seed)}
+    )
 
 
 def _video_items(timeline) -> list:
@@ -33,7 +37,9 @@ def _decisions(result: dict) -> list[str]:
 
 def test_dialog_inputs_make_a_new_timeline_from_the_engines_result(host_settings, edit_media):
     resolve = FakeResolve(version=(19, 1, 4))
-    existing = resolve.add_timeline("AutoEdit - quick highlight reel", Fraction(25), [(edit_media[0], 10, 60)])
+    existing = resolve.add_timeline(
+        "AutoEdit - quick highlight reel", Fraction(25), [(edit_media[0], 10, 60)]
+    )
     before = existing.snapshot()
     pool = resolve.GetProjectManager().GetCurrentProject().GetMediaPool()
     pool.ui_select(edit_media, marks={edit_media[0]: (0, 99)})  # In/Out on the first clip: 0-4 s
@@ -95,7 +101,11 @@ def test_review_marks_become_events_stored_exactly_once(host_settings, edit_medi
     sent = actions.send_feedback(resolve, host_settings)
     assert sent.unacked == 0
     rows = resolve_engine.rows(timeline_id)
-    assert [(r["decision_id"], r["kind"]) for r in rows] == [(ids[0], "accept"), (ids[1], "reject"), (ids[2], "reject")]
+    assert [(r["decision_id"], r["kind"]) for r in rows] == [
+        (ids[0], "accept"),
+        (ids[1], "reject"),
+        (ids[2], "reject"),
+    ]
     assert rows[1]["value"]["marks"] == ["flag:Red"]
     assert "1 marked both ways" in sent.summary
 

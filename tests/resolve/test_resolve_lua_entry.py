@@ -23,7 +23,6 @@ from lupa import lua51
 from .fake_resolve import FakeResolve
 
 
-
 class LuaView:
     """A fake Resolve object as Resolve's Lua binding presents it."""
 
@@ -107,7 +106,9 @@ def test_lua_entry_edits_marks_and_sends_feedback(lua_script, edit_media, resolv
     resolve.GetProjectManager().GetCurrentProject().GetMediaPool().ui_select(edit_media)
     app = LuaView(runtime, resolve)
 
-    values = runtime.table_from({"prompt": "quick highlight reel", "source": "selected", "duration": "8", "seed": "5"})
+    values = runtime.table_from(
+        {"prompt": "quick highlight reel", "source": "selected", "duration": "8", "seed": "5"}
+    )
     ok, message = M.edit(app, values)
     assert ok, message
     assert "clips marked for review" in message
@@ -131,7 +132,10 @@ def test_lua_entry_edits_marks_and_sends_feedback(lua_script, edit_media, resolv
     ok, message = M.feedback(app, False)
     assert ok, message
     rows = resolve_engine.rows(engine.timeline_id)
-    assert [(r["decision_id"], r["kind"]) for r in rows] == [(decisions[0], "accept"), (decisions[1], "reject")]
+    assert [(r["decision_id"], r["kind"]) for r in rows] == [
+        (decisions[0], "accept"),
+        (decisions[1], "reject"),
+    ]
     ok, _ = M.feedback(app, False)
     assert ok and len(resolve_engine.rows(engine.timeline_id)) == 2
 
