@@ -43,8 +43,8 @@ addon: $(ENGINE_STAMP)
 	$(VENV)/bin/python build_addon.py
 
 lint: $(ENGINE_STAMP)
-	$(VENV)/bin/ruff check engine bridge
-	$(VENV)/bin/ruff format --check engine bridge
+	$(VENV)/bin/ruff check engine bridge resolve_scripts addon_blender build_addon.py
+	$(VENV)/bin/ruff format --check engine bridge resolve_scripts addon_blender build_addon.py
 
 typecheck: $(ENGINE_STAMP)
 	$(VENV)/bin/mypy

@@ -96,7 +96,7 @@ def explicit_findings(strips: list[StripState], kind: str) -> list[Finding]:
 
 
 def media_refs(
-    strips: list[StripState], rate: Fraction, exclude: set[str] = frozenset()
+    strips: list[StripState], rate: Fraction, exclude: frozenset[str] | set[str] = frozenset()
 ) -> list[dict[str, Any]]:
     """The engine's input: each used file with the range (seconds) the strips use, movie+sound pairs of
     the same file and range given once."""

@@ -31,9 +31,9 @@ class AutoEditSettings(bpy.types.PropertyGroup):
     )
     aspect: bpy.props.EnumProperty(name="Aspect", items=ASPECTS, default="16:9")  # type: ignore[valid-type]
     style: bpy.props.StringProperty(name="Style", description="e.g. tight, calm, energetic", default="")  # type: ignore[valid-type]
-    music_strip: bpy.props.StringProperty(
+    music_strip: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Music strip", description="A sound strip to cut to", default=""
-    )  # type: ignore[valid-type]
+    )
     music_file: bpy.props.StringProperty(name="Music file", default="", subtype="FILE_PATH")  # type: ignore[valid-type]
     target: bpy.props.EnumProperty(name="Apply to", items=TARGETS, default="NEW_SCENE")  # type: ignore[valid-type]
     job_id: bpy.props.StringProperty(default="")  # type: ignore[valid-type]

@@ -445,8 +445,9 @@ def plan_from_timeline(
         names: list[str] = []
         for p, lane, (rec_start, rec_end) in zip(placed, lanes, ranges, strict=True):
             clip = p.clip
-            plain_meta = _to_plain(clip.metadata) if len(clip.metadata) else {}
-            meta = plain_meta.get(NAMESPACE) if isinstance(plain_meta.get(NAMESPACE), dict) else {}
+            plain_meta: dict[str, Any] = _to_plain(clip.metadata) if len(clip.metadata) else {}
+            namespaced = plain_meta.get(NAMESPACE)
+            meta: dict[str, Any] = namespaced if isinstance(namespaced, dict) else {}
             reference = clip.media_reference
             available = getattr(reference, "available_range", None)
             origin = seconds(available.start_time) if available is not None else Fraction(0)

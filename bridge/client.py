@@ -97,6 +97,15 @@ def _load_key(value: str | bytes | os.PathLike[str], secret: bool) -> tuple[byte
 
 
 class EngineClient:
+    """One host's connection to the engine.
+
+    endpoint: where the engine listens. spool_dir: where unacknowledged preference events wait (one file
+    per client; files left by a crashed client are adopted). autostart: the argv that starts a local
+    engine (see `local_engine_argv`); without it the client never starts one. heartbeat_s: ping interval;
+    three silent intervals with a job running mean the engine is gone. server_public_key/client_key:
+    CURVE (a z85 key or a file made by `autoedit keys`). request_timeout_s/retries: the lazy pirate.
+    """
+
     def __init__(
         self,
         endpoint: str = protocol.DEFAULT_ENDPOINT,
@@ -409,12 +418,19 @@ class EngineClient:
         options: dict[str, Any] | None = None,
         kind: str = "edit",
         job_id: str | None = None,
+        music: str | os.PathLike[str] | None = None,
     ) -> str:
-        """Queue a job; returns its id. media: [{"path", "in", "out"}] (in/out in seconds, optional)."""
+        """Queue a job; returns its id. media: [{"path", "in", "out"}] (in/out in seconds, optional).
+
+        kind: "edit" (the default), "analyze" or "probe". music: a music file for the edit to cut to.
+        Raises EngineError (code "busy", "bad_input", ...) when the engine refuses the job.
+        """
         job_id = job_id or protocol.new_id()
-        message = protocol.request(
-            "submit", job_id=job_id, kind=kind, media=list(media), prompt=prompt, options=dict(options or {})
-        )
+        fields: dict[str, Any] = {"job_id": job_id, "kind": kind, "media": list(media), "prompt": prompt}
+        fields["options"] = dict(options or {})
+        if music is not None:
+            fields["music"] = os.fspath(music)
+        message = protocol.request("submit", **fields)
         self._jobs[job_id] = {"request": message}
         if job_id in self._finished:
             self._finished.remove(job_id)  # asked for again: its (kept) end is wanted again

@@ -336,7 +336,9 @@ def _finish(
             r1 = Fraction(frame_of(grid[beat_index + v.beats] - float(music_start), rate)) / rate
             r0 = max(r0, cursor)
             beat_index += v.beats
-            frames = max(1, int(round((r1 - r0) * c.rate)))
+            # Count frames from where the previous clip really ended, so a source at another rate
+            # than the timeline's rounds once per clip and never accumulates drift.
+            frames = max(1, int(round((r1 - cursor) * c.rate)))
             # Actual beat spacing differs from the median the programme used: re-place the window
             # so both of its ends still fall outside words.
             exact = _windows(c, frames / float(c.rate))
@@ -348,7 +350,8 @@ def _finish(
             fe = max(fs + 1, frame_of(v.end_s, c.rate))
             r0 = cursor
             r1 = cursor + Fraction(fe - fs) / c.rate
-        out.append(Choice(c, fs, fe, v.beats, r0, r1))
+        r1 = cursor + Fraction(fe - fs) / c.rate
+        out.append(Choice(c, fs, fe, v.beats, cursor, r1))
         cursor = r1
     chosen_ids = {i for i, _ in chosen}
     rejected = sorted(

@@ -38,7 +38,9 @@ def addon_zip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     if result.returncode != 0:
-        pytest.fail(f"build_addon.py --offline failed (run `python build_addon.py` once to fill .wheels/):\n{result.stderr}")
+        pytest.fail(
+            f"build_addon.py --offline failed (run `python build_addon.py` once to fill .wheels/):\n{result.stderr}"
+        )
     return Path(result.stdout.strip().splitlines()[-1])
 
 
@@ -47,7 +49,9 @@ def bpy_addon(addon_zip: Path):
     """bpy with the extension installed from the zip and enabled (its wheels give otio and pyzmq)."""
     import bpy
 
-    result = bpy.ops.extensions.package_install_files(filepath=str(addon_zip), repo="user_default", enable_on_install=True)
+    result = bpy.ops.extensions.package_install_files(
+        filepath=str(addon_zip), repo="user_default", enable_on_install=True
+    )
     assert result == {"FINISHED"}
     assert hasattr(bpy.types.Scene, "autoedit"), "the extension did not register"
     return bpy

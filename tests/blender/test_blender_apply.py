@@ -23,9 +23,13 @@ def timeline_file(bpy_addon, media: Path, tmp_path_factory) -> Path:
     r = float(RATE)
 
     def clip(name: str, rel: str, rate: float, start: int, dur: int, length: int, decision: str):
-        ref = otio.schema.ExternalReference(target_url=str(media / rel), available_range=tr(rt(0, rate), rt(length, rate)))
+        ref = otio.schema.ExternalReference(
+            target_url=str(media / rel), available_range=tr(rt(0, rate), rt(length, rate))
+        )
         meta = {"autoedit": {"decision_id": decision, "reason": f"reason for {name}", "score": 0.5}}
-        return otio.schema.Clip(name=name, media_reference=ref, source_range=tr(rt(start, rate), rt(dur, rate)), metadata=meta)
+        return otio.schema.Clip(
+            name=name, media_reference=ref, source_range=tr(rt(start, rate), rt(dur, rate)), metadata=meta
+        )
 
     timeline = otio.schema.Timeline(name="Applied", global_start_time=rt(0, r))
     timeline.metadata["autoedit"] = {"timeline_id": "tl-apply", "rate": [RATE.numerator, RATE.denominator]}
@@ -90,7 +94,13 @@ def test_pictures_at_cuts_are_the_planned_source_frames(applied, media: Path, de
     size = (scene.render.resolution_x // 2, scene.render.resolution_y // 2)
     # (scene frame, file, file frame): the cut frames, and inside the 1.25x clip where 4 scene frames
     # are exactly 5 file frames
-    checks = [(1, TITANIC, 40), (30, TITANIC, 69), (31, TESTVIDEO, 210), (35, TESTVIDEO, 215), (39, TESTVIDEO, 220)]
+    checks = [
+        (1, TITANIC, 40),
+        (30, TITANIC, 69),
+        (31, TESTVIDEO, 210),
+        (35, TESTVIDEO, 215),
+        (39, TESTVIDEO, 220),
+    ]
     for frame, rel, expected in checks:
         got = render(scene, frame)
         reference = decode(media / rel, size, list(range(expected - 2, expected + 3)))
@@ -116,8 +126,19 @@ def test_channels_mode_leaves_the_users_strips_alone(fresh_file, media: Path, ti
     editor = scene.sequence_editor_create()
     user = editor.strips.new_movie(name="mine", filepath=str(media / CHAPLIN), channel=1, frame_start=1)
     user.frame_final_end = 90
-    user_sound = editor.strips.new_sound(name="mine-sound", filepath=str(media / CHAPLIN), channel=2, frame_start=1)
-    fields = ("channel", "frame_start", "frame_final_start", "frame_final_end", "frame_offset_start", "frame_offset_end", "mute", "select")
+    user_sound = editor.strips.new_sound(
+        name="mine-sound", filepath=str(media / CHAPLIN), channel=2, frame_start=1
+    )
+    fields = (
+        "channel",
+        "frame_start",
+        "frame_final_start",
+        "frame_final_end",
+        "frame_offset_start",
+        "frame_offset_end",
+        "mute",
+        "select",
+    )
     before = {s.name: tuple(getattr(s, f) for f in fields) for s in (user, user_sound)}
     bpy.ops.ed.undo_push(message="start")
     bpy.ops.ed.undo_push(message="before Auto Edit")

@@ -29,7 +29,16 @@ class Engine:
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
-        argv = [str(AUTOEDIT), "--config", str(self.config), "--data-dir", str(self.data_dir), "serve", "--endpoint", self.endpoint]
+        argv = [
+            str(AUTOEDIT),
+            "--config",
+            str(self.config),
+            "--data-dir",
+            str(self.data_dir),
+            "serve",
+            "--endpoint",
+            self.endpoint,
+        ]
         self.proc = subprocess.Popen(argv, stdout=self.log.open("ab"), stderr=subprocess.STDOUT)
 
     def stop(self) -> None:
@@ -104,7 +113,9 @@ def test_run_applies_the_engines_edit_exactly(bpy_addon, addon_module, edited) -
 
 
 def _decision_strips(scene) -> list[Any]:
-    return [s for s in scene.sequence_editor.strips_all if s.get("autoedit_decision_id") and s.type == "MOVIE"]
+    return [
+        s for s in scene.sequence_editor.strips_all if s.get("autoedit_decision_id") and s.type == "MOVIE"
+    ]
 
 
 def test_accept_and_trim_reach_the_store_once(bpy_addon, addon_module, edited, engine: Engine) -> None:
@@ -122,7 +133,9 @@ def test_accept_and_trim_reach_the_store_once(bpy_addon, addon_module, edited, e
         assert client.flush(timeout_s=30) == 0
         stored = engine.events()[before:]
         kinds = sorted((kind, decision) for _, kind, decision in stored)
-        assert kinds == sorted([("accept", strips[0]["autoedit_decision_id"]), ("trim", strips[1]["autoedit_decision_id"])])
+        assert kinds == sorted(
+            [("accept", strips[0]["autoedit_decision_id"]), ("trim", strips[1]["autoedit_decision_id"])]
+        )
         assert strips[0].color_tag == "COLOR_04"
         # nothing new to say: a second sync sends nothing, a second flush stores nothing twice
         assert bpy.ops.autoedit.sync() == {"FINISHED"}
@@ -131,7 +144,9 @@ def test_accept_and_trim_reach_the_store_once(bpy_addon, addon_module, edited, e
     assert len({e[0] for e in engine.events()}) == len(engine.events())
 
 
-def test_feedback_given_while_the_engine_is_down_arrives_once(bpy_addon, addon_module, edited, engine: Engine) -> None:
+def test_feedback_given_while_the_engine_is_down_arrives_once(
+    bpy_addon, addon_module, edited, engine: Engine
+) -> None:
     bpy, scene = bpy_addon, edited["scene"]
     link = addon_module.engine_link
     strip = _decision_strips(scene)[-1]

@@ -10,7 +10,18 @@ def test_extension_installs_and_registers(bpy_addon, addon_module) -> None:
     bpy = bpy_addon
     enabled = [a.module for a in bpy.context.preferences.addons]
     assert "bl_ext.user_default.autoedit" in enabled
-    for op in ("run", "cancel", "apply_result", "import_otio", "export_otio", "accept", "reject", "accept_all", "reject_edit", "sync"):
+    for op in (
+        "run",
+        "cancel",
+        "apply_result",
+        "import_otio",
+        "export_otio",
+        "accept",
+        "reject",
+        "accept_all",
+        "reject_edit",
+        "sync",
+    ):
         assert hasattr(bpy.ops.autoedit, op), op
     assert hasattr(bpy.types, "SEQUENCER_PT_autoedit") and hasattr(bpy.types, "SEQUENCER_MT_autoedit")
 

@@ -42,7 +42,9 @@ def test_import_export_round_trip_keeps_cuts(fresh_file, tmp_path: Path) -> None
 
 
 @pytest.mark.parametrize("adapter,suffix", [("fcp_xml", ".xml"), ("cmx_3600", ".edl")])
-def test_export_through_other_adapters_reads_back(fresh_file, tmp_path: Path, adapter: str, suffix: str) -> None:
+def test_export_through_other_adapters_reads_back(
+    fresh_file, tmp_path: Path, adapter: str, suffix: str
+) -> None:
     bpy = fresh_file
     import opentimelineio as otio
 
@@ -54,5 +56,7 @@ def test_export_through_other_adapters_reads_back(fresh_file, tmp_path: Path, ad
         assert bpy.ops.autoedit.export_otio(filepath=str(out), adapter=adapter) == {"FINISHED"}
     back = otio.adapters.read_from_file(str(out), **({"rate": 24} if suffix == ".edl" else {}))
     original = otio.adapters.read_from_file(str(source))
-    cuts = lambda t: [(c.range_in_parent().start_time.to_frames(), c.duration().to_frames()) for c in t.find_clips()]  # noqa: E731
+    cuts = lambda t: [
+        (c.range_in_parent().start_time.to_frames(), c.duration().to_frames()) for c in t.find_clips()
+    ]  # noqa: E731
     assert cuts(back) == cuts(original)

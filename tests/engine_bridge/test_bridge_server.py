@@ -113,6 +113,10 @@ def test_bad_media_is_refused_naming_the_file(start_engine, make_client, tmp_pat
     with pytest.raises(EngineError) as bad_range:
         client.submit([{"path": str(PROBE_CLIP), "in": 5.0, "out": 2.0}], "", kind="probe")
     assert bad_range.value.code == "bad_input"
+    no_music = tmp_path / "missing song.wav"
+    with pytest.raises(EngineError) as bad_music:
+        client.submit([{"path": str(PROBE_CLIP)}], "cut to the beat", music=no_music)
+    assert bad_music.value.code == "bad_input" and str(no_music) in str(bad_music.value)
 
 
 def test_a_resubmitted_job_is_the_same_job(start_engine, make_client):

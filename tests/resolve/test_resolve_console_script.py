@@ -26,7 +26,9 @@ def _run(tmp_path: Path, args: list[str], module_dir: Path | None) -> subprocess
     env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     if module_dir is not None:
         env["PYTHONPATH"] = os.pathsep.join([str(module_dir), str(REPO / "tests")])
-    return subprocess.run([sys.executable, str(CONSOLE), *args], capture_output=True, text=True, env=env, timeout=300)
+    return subprocess.run(
+        [sys.executable, str(CONSOLE), *args], capture_output=True, text=True, env=env, timeout=300
+    )
 
 
 def test_console_script_edits_through_external_scripting(tmp_path, resolve_engine, edit_media):
@@ -40,7 +42,17 @@ def test_console_script_edits_through_external_scripting(tmp_path, resolve_engin
         "    return _app if name == 'Resolve' else None\n"
     )
     settings = _settings(tmp_path, resolve_engine.endpoint)
-    args = ["--settings", str(settings), "edit", "--prompt", "quick highlight reel", "--duration", "8", "--seed", "7"]
+    args = [
+        "--settings",
+        str(settings),
+        "edit",
+        "--prompt",
+        "quick highlight reel",
+        "--duration",
+        "8",
+        "--seed",
+        "7",
+    ]
     proc = _run(tmp_path, args, modules)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "Created timeline 'AutoEdit - quick highlight reel'" in proc.stdout

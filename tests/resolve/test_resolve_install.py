@@ -105,6 +105,11 @@ def test_installed_menu_script_runs_an_edit_from_console_answers(tmp_path, resol
     """What Resolve does from Workspace > Scripts: run the installed file with `resolve` among its globals."""
     dest, data = tmp_path / "Scripts", tmp_path / "data"
     assert _install(dest, data, resolve_engine.endpoint).returncode == 0
+    settings_file = dest / "Utility" / SETTINGS_NAME
+    settings = json.loads(settings_file.read_text())
+    assert settings["endpoint"] == resolve_engine.endpoint
+    settings.pop("engine_python")  # no autostart: a missing test engine must fail the test, not spawn one
+    settings_file.write_text(json.dumps(settings))
     script = dest / "Utility" / ENTRY_PY
     driver = (
         "import runpy, sys\n"

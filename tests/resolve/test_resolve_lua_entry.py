@@ -10,6 +10,7 @@ the runtime gets the C library's behaviour back: `/bin/sh -c CMD` with its stdou
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -67,8 +68,11 @@ def from_lua(value: Any) -> Any:
 class Pipe:
     """What io.popen(cmd, "r") returns in a stock Lua: read lines until the command's stdout ends."""
 
+    opened: list[Pipe] = []
+
     def __init__(self, command: str):
         self._proc = subprocess.Popen(command, shell=True, stdout=subprocess.PIPE, text=True)
+        Pipe.opened.append(self)
 
     def lines(self, *_self: Any) -> Any:
         def next_line(*_state: Any) -> str | None:  # the generic for passes (state, control)
@@ -81,23 +85,38 @@ class Pipe:
         self._proc.stdout.close()
         return self._proc.wait() == 0
 
+    @classmethod
+    def end_all(cls) -> None:
+        """A failed test must not leave a helper running (it would keep its engine connection alive)."""
+        for pipe in cls.opened:
+            if pipe._proc.poll() is None:
+                pipe._proc.kill()
+                pipe._proc.wait()
+        cls.opened.clear()
+
 
 @pytest.fixture
 def lua_script(tmp_path: Path, resolve_engine):
     """The installed Lua entry as a module (M), with the test engine's endpoint in its settings."""
-    from engine.commands.install_resolve import ENTRY_LUA, install
+    from engine.commands.install_resolve import ENTRY_LUA, SETTINGS_NAME, install
     from engine.config import load_config
 
     config = load_config(None)
     config.server.endpoint = resolve_engine.endpoint
     data_dir = tmp_path / "host-data"
     install(tmp_path / "Scripts", config, data_dir)
+    # No autostart in tests: if the test engine went away, a helper must fail, not start an engine of its own.
+    settings_file = tmp_path / "Scripts" / "Utility" / SETTINGS_NAME
+    settings = json.loads(settings_file.read_text(encoding="utf-8"))
+    settings.pop("engine_python")
+    settings_file.write_text(json.dumps(settings), encoding="utf-8")
     runtime = lua51.LuaRuntime(unpack_returned_tuples=True)
     runtime.globals().AUTOEDIT_TEST_MODE = True
     runtime.globals().io.popen = lambda command, mode="r": Pipe(command)
     source = (tmp_path / "Scripts" / "Utility" / ENTRY_LUA).read_text(encoding="utf-8")
     module = runtime.execute(source)
-    return runtime, module, data_dir
+    yield runtime, module, data_dir
+    Pipe.end_all()
 
 
 def test_lua_entry_edits_marks_and_sends_feedback(lua_script, edit_media, resolve_engine):
