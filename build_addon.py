@@ -1,10 +1,15 @@
-"""Build the Blender extension: dist/autoedit-<version>.zip, installable with "Install from Disk".
+"""Build the Blender extension, installable with "Install from Disk":
 
-The zip holds addon_blender/ (our code), the bridge package vendored under vendor/ and the unmodified
-PyPI wheels Blender installs for the extension (pyzmq, opentimelineio) for every platform and for each
-Python the supported Blender versions embed (3.11 for 4.2-5.0, 3.13 for 5.1+). Wheels are fetched by
+    dist/autoedit-<version>.zip        Blender 4.2 - 5.0 (Python 3.11: bpy 4.2, 4.5 and 5.0.1 are cp311)
+    dist/autoedit-<version>-py313.zip  Blender 5.1+ (reported to embed Python 3.13)
+
+Each zip holds addon_blender/ (our code), the bridge package vendored under vendor/ and the unmodified
+PyPI wheels (pyzmq, opentimelineio, OTIO's FCP7/EDL/FCPX adapters) for Linux, Windows and macOS. One zip
+per Python, because Blender 4.2 installs every wheel of the right platform whatever its Python tag
+(the cp313 build of opentimelineio replaced the cp311 one and the import failed). Wheels are fetched by
 `pip download` into a cache (.wheels/) at build time only; `--offline` uses the cache alone. The same
-inputs give a byte-identical zip (sorted entries, fixed timestamps and modes).
+inputs give byte-identical zips (sorted entries, fixed timestamps and modes). Prints the zips' paths,
+the Python 3.11 one last.
 
     python build_addon.py [--wheels-dir DIR] [--offline] [--out DIR]
 """
@@ -30,7 +35,8 @@ REQUIREMENTS = (
     "otio-cmx3600-adapter==1.0.0",
     "otio-fcpx-xml-adapter==1.0.0",
 )
-PYTHONS = ("3.11", "3.13")
+# Python -> (zip suffix, blender_version_min, blender_version_max or None)
+PYTHONS = {"3.13": ("-py313", "5.1.0", None), "3.11": ("", "4.2.0", "5.1.0")}
 # Blender platform name -> pip --platform tags (pip takes the newest wheel any of them accepts)
 PLATFORMS = {
     "linux-x64": ("manylinux_2_28_x86_64", "manylinux_2_17_x86_64", "manylinux2014_x86_64"),
@@ -90,29 +96,33 @@ def _wheel_fits(wheel: Path, name: str, version: str, platform: str, python: str
     return py_ok and plat_ok
 
 
-def collect_wheels(wheels_dir: Path, offline: bool) -> tuple[list[str], list[Path], list[str]]:
-    """(platforms covered, wheels, notes on what PyPI lacks)."""
+def collect_wheels(wheels_dir: Path, offline: bool, python: str) -> tuple[list[str], list[Path], list[str]]:
+    """(platforms covered, wheels, notes on what PyPI lacks) for one Python."""
     wheels_dir.mkdir(parents=True, exist_ok=True)
-    platforms, wheels, notes = [], set(), []
+    platforms: list[str] = []
+    wheels: set[Path] = set()
+    notes: list[str] = []
     for platform in PLATFORMS:
-        complete = True
-        for python in PYTHONS:
-            got = download(wheels_dir, platform, python, offline)
-            if not got:
-                complete = False
-                notes.append(f"{platform} Python {python}: no wheel for one of {', '.join(REQUIREMENTS)}")
-                continue
-            wheels.update(got)
-        if complete:
-            platforms.append(platform)
+        got = download(wheels_dir, platform, python, offline)
+        if not got:
+            notes.append(f"{platform} Python {python}: no wheel for one of {', '.join(REQUIREMENTS)}")
+            continue
+        wheels.update(got)
+        platforms.append(platform)
     if "linux-x64" not in platforms:
         raise BuildError(f"no Linux wheels in {wheels_dir} (run without --offline once): {notes}")
     return platforms, sorted(wheels, key=lambda w: w.name), notes
 
 
-def manifest_text(platforms: list[str], wheels: list[Path]) -> str:
-    """The source manifest with `platforms` and `wheels` added before its [permissions] table."""
+def manifest_text(platforms: list[str], wheels: list[Path], version_min: str, version_max: str | None) -> str:
+    """The source manifest with the Blender range, `platforms` and `wheels` (before [permissions])."""
     base = (ADDON / "blender_manifest.toml").read_text(encoding="utf-8")
+    base = base.replace('blender_version_min = "4.2.0"', f'blender_version_min = "{version_min}"')
+    if version_max:
+        base = base.replace(
+            f'blender_version_min = "{version_min}"',
+            f'blender_version_min = "{version_min}"\nblender_version_max = "{version_max}"',
+        )
     head, sep, tail = base.partition("[permissions]")
     ours = ["platforms = [" + ", ".join(f'"{p}"' for p in platforms) + "]", "wheels = ["]
     ours += [f'  "./wheels/{w.name}",' for w in wheels]
@@ -129,14 +139,20 @@ def _entry(zf: zipfile.ZipFile, name: str, data: bytes) -> None:
     zf.writestr(info, data)
 
 
-def build(out_dir: Path, wheels_dir: Path, offline: bool) -> Path:
+def build(out_dir: Path, wheels_dir: Path, offline: bool) -> list[Path]:
+    return [build_one(out_dir, wheels_dir, offline, python) for python in PYTHONS]
+
+
+def build_one(out_dir: Path, wheels_dir: Path, offline: bool, python: str) -> Path:
     manifest = tomllib.loads((ADDON / "blender_manifest.toml").read_text(encoding="utf-8"))
-    platforms, wheels, notes = collect_wheels(wheels_dir, offline)
+    suffix, version_min, version_max = PYTHONS[python]
+    platforms, wheels, notes = collect_wheels(wheels_dir, offline, python)
     for note in notes:
         print(f"note: {note}", file=sys.stderr)
     out_dir.mkdir(parents=True, exist_ok=True)
-    target = out_dir / f"{manifest['id']}-{manifest['version']}.zip"
-    files: dict[str, bytes] = {"blender_manifest.toml": manifest_text(platforms, wheels).encode("utf-8")}
+    target = out_dir / f"{manifest['id']}-{manifest['version']}{suffix}.zip"
+    text = manifest_text(platforms, wheels, version_min, version_max)
+    files: dict[str, bytes] = {"blender_manifest.toml": text.encode("utf-8")}
     for path in sorted(ADDON.rglob("*")):
         rel = path.relative_to(ADDON)
         if (
@@ -167,11 +183,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=REPO / "dist", help="output folder (default dist/)")
     args = parser.parse_args(argv)
     try:
-        target = build(args.out, args.wheels_dir, args.offline)
+        targets = build(args.out, args.wheels_dir, args.offline)
     except BuildError as exc:
         print(f"build_addon: {exc}", file=sys.stderr)
         return 1
-    print(target)
+    for target in targets:
+        print(target)
     return 0
 
 

@@ -87,8 +87,10 @@ class _Sources:
                 )
             )
             return strip
-        template.frame_final_start, template.frame_final_end = start, start + length
-        piece = template.split(frame=start + 1, split_method="SOFT")
+        if int(template.frame_final_end) - int(template.frame_final_start) < 2:  # used up: whole again
+            template.frame_final_start, template.frame_final_end = start, start + length
+        # the last frame comes off as the new strip (its content is still the whole file)
+        piece = template.split(frame=int(template.frame_final_end) - 1, split_method="SOFT")
         piece.name = name
         return piece
 
@@ -203,8 +205,13 @@ def _place(strip: Any, channel: int, frame_start: int, first: int, end: int) -> 
     overlap a neighbour, and Blender would push it to another channel."""
     strip.channel = channel  # past the edit: nothing else is on this channel there
     origin = int(strip.frame_start)
-    strip.frame_final_end = origin + (end - frame_start)
-    strip.frame_final_start = origin + (first - frame_start)
+    new_first, new_end = origin + (first - frame_start), origin + (end - frame_start)
+    if new_end <= int(strip.frame_final_start):  # the new range lies left of the current one
+        strip.frame_final_start = new_first
+        strip.frame_final_end = new_end
+    else:
+        strip.frame_final_end = new_end
+        strip.frame_final_start = new_first
     strip.frame_start = frame_start
     if strip.channel != channel or int(strip.frame_final_start) != first or int(strip.frame_final_end) != end:
         raise MappingError(

@@ -87,7 +87,11 @@ def main() -> int:
             duration = len(audio[name][22050]) / 22050
             f_all = f_measure(truth.beats, result["beats"], trim=False)
             f_trim = f_measure(truth.beats, result["beats"], trim=True) if duration > 10 else float("nan")
-            f_down = f_measure(truth.downbeats, result["downbeats"], trim=False) if result["downbeats"] else float("nan")
+            f_down = (
+                f_measure(truth.downbeats, result["downbeats"], trim=False)
+                if result["downbeats"]
+                else float("nan")
+            )
             scores.append(f_trim if duration > 10 else f_all)
             tempo = result["tempo"] if result["tempo"] is not None else float("nan")
             print(

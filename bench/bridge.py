@@ -81,12 +81,26 @@ def main() -> None:
     parser.add_argument("--round-trips", type=int, default=2000)
     parser.add_argument("--events", type=int, default=20000)
     parser.add_argument("--batch", type=int, default=100)
+    parser.add_argument(
+        "--seq-index",
+        action="store_true",
+        help="pre-create an index on events(seq) in the engine's store, to show what the store's "
+        "MAX(seq) per inserted row costs without one",
+    )
     args = parser.parse_args()
 
     raw_times, raw_rate = raw_baseline(args.round_trips)
     with tempfile.TemporaryDirectory() as tmp:
         endpoint = free_endpoint()
         argv = [sys.executable, "-m", "engine", "serve", "--endpoint", endpoint, "--data-dir", f"{tmp}/data"]
+        if args.seq_index:
+            import sqlite3
+
+            from engine.learning.store import default_store
+
+            default_store(Path(tmp) / "data").close()
+            with sqlite3.connect(Path(tmp) / "data" / "feedback.sqlite3") as db:
+                db.execute("CREATE INDEX IF NOT EXISTS events_seq ON events(seq)")
         client = EngineClient(endpoint, spool_dir=f"{tmp}/spool", autostart=argv)
         try:
             client.ensure_engine(timeout_s=60)

@@ -60,6 +60,9 @@ class Models(Section):
 class Analysis(Section):
     shots_backend: Literal["transnetv2", "pyscenedetect"] = "transnetv2"
     shot_threshold: float = Field(0.5, gt=0, lt=1)
+    # TransNetV2 arithmetic on CPU: auto = bfloat16 where the CPU has native bf16 (measured 1.7x faster,
+    # same cuts on the test media), float32 elsewhere; float32 reproduces the package's reference output.
+    shots_precision: Literal["auto", "float32", "bfloat16"] = "auto"
     asr_backend: Literal["faster_whisper", "whisperx"] = "faster_whisper"
     asr_language: str | None = None
     asr_compute_type: str = "int8"
@@ -95,12 +98,12 @@ class Server(Section):
 
 class Learning(Section):
     train_after_events: int = Field(50, ge=1)
-    reward_epochs: int = Field(4, ge=1)
-    reward_learning_rate: float = Field(1e-4, gt=0)
+    reward_epochs: int = Field(2, ge=1)
+    reward_learning_rate: float = Field(2e-4, gt=0)
     policy_method: Literal["dpo", "online_dpo", "grpo", "rloo"] = "dpo"
     lora_rank: int = Field(8, ge=1)
     reward_batch_size: int = Field(16, ge=1)
-    reward_trainable_layers: int = Field(3, ge=0)  # top encoder layers fine-tuned (0: all)
+    reward_trainable_layers: int = Field(2, ge=0)  # top encoder layers fine-tuned (0: all)
     reward_lora: bool = False  # embedded: full fine-tune of the small base; studio always uses LoRA
     heldout_fraction: float = Field(0.2, ge=0, lt=1)  # share of timelines kept out to measure accuracy
     policy_epochs: int = Field(2, ge=1)

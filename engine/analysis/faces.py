@@ -21,6 +21,13 @@ from engine.progress import Job
 FACE_FRAME_BOX = (640, 640)  # the detector resizes to 128 px (short range) / 192 px (full range) anyway
 
 
+def _quiet_protobuf() -> None:
+    """protobuf 4.25 warns on every process() call from mediapipe's own code; not ours to fix."""
+    warnings.filterwarnings(
+        "ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated", category=UserWarning
+    )
+
+
 @functools.lru_cache(maxsize=4)
 def load_mediapipe_faces(model_file: Path, min_confidence: float) -> tuple[Any, threading.Lock]:
     """One MediaPipe graph per model per process, with a lock: a graph serves one caller at a time."""
@@ -28,10 +35,6 @@ def load_mediapipe_faces(model_file: Path, min_confidence: float) -> tuple[Any, 
         warnings.simplefilter("ignore")
         from mediapipe.python.solutions import face_detection
 
-    # protobuf 4.25 warns on every process() call through mediapipe's own code; it is not ours to fix.
-    warnings.filterwarnings(
-        "ignore", message=r"SymbolDatabase\.GetPrototype\(\) is deprecated", category=UserWarning
-    )
     # The solution graph loads the model from the wheel by name; `locate` has already proved it is there.
     selection = 1 if "full_range" in model_file.name else 0
     detector = face_detection.FaceDetection(
@@ -75,6 +78,7 @@ class MediaPipeFaces:
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         assert self.video is not None
         detector, lock = load_mediapipe_faces(locate(self.spec, "faces"), self.min_confidence)
+        _quiet_protobuf()
         samples = []
         for frame in inputs.frames(self.video):
             with lock:

@@ -34,7 +34,12 @@ def _shots(config: EngineConfig, data_dir: Path) -> Analyser:
 
     if config.analysis.shots_backend == "pyscenedetect":
         return shots.PySceneDetectShots()
-    return shots.TransNetV2Shots(config.models.shots, config.analysis.shot_threshold, config.torch_device())
+    return shots.TransNetV2Shots(
+        config.models.shots,
+        config.analysis.shot_threshold,
+        config.torch_device(),
+        config.analysis.shots_precision,
+    )
 
 
 def _faces(config: EngineConfig, data_dir: Path) -> Analyser:

@@ -145,13 +145,10 @@ def analyse_media(
 
     if video_work:
         _video_pass(info, video_work, job.sub("video", 0.05, 0.8 if audio_work else 1.0), run)
+        _keep(info, video_work, cache, results, models, run)
     if audio_work:
         _audio_analysis(info, audio_work, job.sub("audio", 0.8 if video_work else 0.05, 1.0), run)
-    for work in video_work + audio_work:
-        assert work.result is not None
-        cache.store(info.sha256, work.key, work.result)
-        _collect(work.analyser, work.result, results, models)
-        run.computed.append(f"{work.analyser.name}@{work.analyser.version}")
+        _keep(info, audio_work, cache, results, models, run)
     job.report("done", 1.0, Path(path).name)
     return _media_analysis(info, results, models, notes), run
 
@@ -230,6 +227,22 @@ def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) 
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _keep(
+    info: MediaInfo,
+    work: list[_Work],
+    cache: AnalysisCache,
+    results: dict[str, Any],
+    models: dict[str, str],
+    run: FileRun,
+) -> None:
+    """Cache each finished stage at once, so a later failure never costs the work already done."""
+    for item in work:
+        assert item.result is not None, f"{item.analyser.name} returned nothing"
+        cache.store(info.sha256, item.key, item.result)
+        _collect(item.analyser, item.result, results, models)
+        run.computed.append(f"{item.analyser.name}@{item.analyser.version}")
 
 
 def _cache_key(analyser: Analyser) -> str:

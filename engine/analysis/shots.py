@@ -118,17 +118,18 @@ class TransNetV2Shots:
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("shots",)
 
-    def __init__(self, spec: ModelSpec, threshold: float, device: str):
+    def __init__(self, spec: ModelSpec, threshold: float, device: str, precision: str = "float32"):
         self.spec = spec
         self.threshold = threshold
         self.device = device
+        self.precision = resolve_precision(precision, device)
         # Squeezed to 48x27 with BICUBIC from the full picture: what TransNetV2 was trained and
         # tested on (ffmpeg -s 48x27), which reproduces its reference shot lists.
         self.video: VideoRequest | None = VideoRequest(size=(48, 27), fps=None, interpolation="BICUBIC")
         self.audio: AudioRequest | None = None
 
     def settings(self) -> dict[str, Any]:
-        return {"threshold": self.threshold, "window": [WINDOW, STEP, CONTEXT], "device": self.device}
+        return {"threshold": self.threshold, "window": [WINDOW, STEP, CONTEXT], "precision": self.precision}
 
     def model_id(self) -> str:
         return f"transnetv2@{self.version}"
@@ -138,7 +139,13 @@ class TransNetV2Shots:
         model = load_transnetv2(locate(self.spec, "shots"), self.device)
         times: list[float] = []
         # Inference keeps no state between calls, so concurrent files may share the one model.
-        probabilities = predict_streaming(model, _images(inputs.frames(self.video), times), self.device, job)
+        probabilities = predict_streaming(
+            model,
+            _images(inputs.frames(self.video), times),
+            self.device,
+            job,
+            bfloat16=self.precision == "bfloat16",
+        )
         cuts = cuts_from_probabilities(probabilities, times, self.threshold)
         return {"shots": shots_from_cuts(cuts, inputs.info.duration)}
 
@@ -149,12 +156,26 @@ def _images(frames: Iterable[Frame], times: list[float]) -> Iterator[np.ndarray]
         yield frame.image
 
 
-def predict_streaming(model: Any, images: Iterable[np.ndarray], device: str, job: Job) -> np.ndarray:
+def resolve_precision(precision: str, device: str) -> str:
+    """`auto`: bfloat16 on a CPU with native bf16 (oneDNN says so), float32 anywhere else."""
+    if precision != "auto":
+        return precision
+    if device != "cpu":
+        return "float32"
+    import torch
+
+    return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
+
+
+def predict_streaming(
+    model: Any, images: Iterable[np.ndarray], device: str, job: Job, bfloat16: bool = False
+) -> np.ndarray:
     """TransNetV2's single-frame cut probability per frame, computed while frames still arrive.
 
     Same windows and padding as the reference `predict_frames` (25 copies of the first frame before,
     copies of the last after, windows of 100 every 50, middle 50 kept), but several windows per
-    forward pass and without holding the whole video in memory.
+    forward pass and without holding the whole video in memory. `bfloat16` runs the network under
+    CPU autocast (convolutions in bf16, probabilities back in float32).
     """
     import torch
 
@@ -170,10 +191,10 @@ def predict_streaming(model: Any, images: Iterable[np.ndarray], device: str, job
         nonlocal padded, offset, next_start
         starts = [next_start + k * STEP - offset for k in range(windows)]
         batch = np.stack([np.stack(padded[s : s + WINDOW]) for s in starts])
-        with torch.inference_mode():
+        with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bfloat16):
             single, _ = model(torch.from_numpy(batch).to(device))
         outputs.append(
-            torch.sigmoid(single[:, CONTEXT : CONTEXT + STEP, 0]).float().cpu().numpy().reshape(-1)
+            torch.sigmoid(single[:, CONTEXT : CONTEXT + STEP, 0].float()).cpu().numpy().reshape(-1)
         )
         next_start += windows * STEP
         padded = padded[next_start - offset :]

@@ -51,7 +51,12 @@ class WhisperWords:
 
     def settings(self) -> dict[str, Any]:
         a = self.config.analysis
-        return {"language": a.asr_language, "compute_type": a.asr_compute_type, "beam": a.asr_beam_size}
+        return {
+            "language": a.asr_language,
+            "compute_type": a.asr_compute_type,
+            "beam": a.asr_beam_size,
+            "vad_threshold": a.vad_threshold,  # word starts are trimmed to the speech regions
+        }
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         samples = inputs.audio(AudioRequest(SAMPLE_RATE))
@@ -230,7 +235,7 @@ def _package_file(rel: str, spec: ModelSpec) -> Path:
 def _faster_whisper(model_dir: str, device: str, compute_type: str):
     from faster_whisper import WhisperModel
 
-    threads = int(os.environ.get("AUTOEDIT_CPU_THREADS", "0")) or min(4, os.cpu_count() or 1)
+    threads = min(4, os.cpu_count() or 1)  # CTranslate2's default of 4 oversubscribes a 2-core machine
     model = WhisperModel(
         model_dir, device=device, compute_type=compute_type, cpu_threads=threads, local_files_only=True
     )

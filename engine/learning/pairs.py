@@ -167,7 +167,7 @@ def _spread(accepted: list[str], rejected: list[str], per_decision: int) -> list
     return sorted(out)
 
 
-def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[PreferencePair]:
+def timeline_pairs(fb: TimelineFeedback, per_decision: int = 2) -> list[PreferencePair]:
     pairs: list[PreferencePair] = []
     accepted = [d for d, v in sorted(fb.verdicts.items()) if v == "accept"]
     rejected = [d for d, v in sorted(fb.verdicts.items()) if v == "reject"]
@@ -200,7 +200,7 @@ def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[Preferen
 
 
 def preference_pairs(
-    store: EventStore, profile: str | None = None, per_decision: int = 3, upto: int | None = None
+    store: EventStore, profile: str | None = None, per_decision: int = 2, upto: int | None = None
 ) -> list[PreferencePair]:
     """The decision-level preference pairs the stored events imply, in event order."""
     return [
@@ -219,13 +219,19 @@ class PlanPair:
     rejected_acceptance: float
 
 
+# Spec fields a caller can set through edit options: plans that differ there differ by the caller's
+# choice, not the planner's, so they are only compared with plans that agree on them.
+CALLER_FIELDS = ("target_duration", "aspect", "captions")
+
+
 def plan_pairs(store: EventStore, profile: str | None = None, min_gap: float = 0.2) -> list[PlanPair]:
-    """Pairs of timelines made for the same prompt whose acceptance differs by at least `min_gap`."""
+    """Pairs of timelines made for the same request whose acceptance differs by at least `min_gap`."""
     by_prompt: dict[str, list[tuple[TimelineFeedback, float]]] = {}
     for fb in collect_feedback(store, profile):
         rate = fb.acceptance()
         if rate is not None:
-            by_prompt.setdefault(fb.prompt.strip().lower(), []).append((fb, rate))
+            request = (fb.prompt.strip().lower(), *(repr(fb.spec.get(k)) for k in CALLER_FIELDS))
+            by_prompt.setdefault("|".join(request), []).append((fb, rate))
     pairs = []
     for group in by_prompt.values():
         for (fa, ra), (fb_, rb) in itertools.combinations(group, 2):

@@ -241,8 +241,8 @@ def train_policy(
         )
         trainer.train()
         job.check()
-        trainer.model.save_pretrained(tmp / "adapter")
-        tuned = trainer.model
+        tuned: Any = trainer.model
+        tuned.save_pretrained(tmp / "adapter")
         margins = plan_logprob_margins(tuned, tokenizer, held) if held else []
         del trainer
         shutil.rmtree(tmp / "run", ignore_errors=True)

@@ -13,6 +13,7 @@ import json
 import logging
 import os
 import random
+import shutil
 import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -172,7 +173,7 @@ class RewardTraining:
     train_pairs: int
     heldout_pairs: int
     heldout_accuracy: float | None
-    train_accuracy: float
+    train_accuracy: float | None  # the trainer's own batch accuracy at its last logging step
     made_current: bool
 
 
@@ -198,6 +199,11 @@ def pairwise_accuracy(model: RewardModel, pairs: Sequence[PreferencePair]) -> fl
     chosen = model.rewards([p.chosen for p in pairs])
     rejected = model.rewards([p.rejected for p in pairs])
     return float(np.mean(chosen > rejected))
+
+
+def _last_logged(history: list[dict[str, Any]], key: str) -> float | None:
+    values = [float(h[key]) for h in history if isinstance(h.get(key), int | float)]
+    return values[-1] if values else None
 
 
 def _freeze_lower_layers(model: Any, trainable: int) -> None:
@@ -308,14 +314,14 @@ def train_reward(
         )
         trainer.train()
         job.check()
+        log_history = list(trainer.state.log_history)
         out_dir = tmp / "model"
-        trainer.model.save_pretrained(out_dir)
+        trained_model: Any = trainer.model
+        trained_model.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
-        del trainer
-        import shutil
-
+        del trainer, trained_model
         shutil.rmtree(tmp / "run", ignore_errors=True)
-        meta = {
+        meta: dict[str, Any] = {
             "base": str(base),
             "base_name": config.models.reward_base.name,
             "lora": bool(lora),
@@ -328,8 +334,8 @@ def train_reward(
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         trained = RewardModel(tmp, device)
         job.report("reward", 0.95, "measuring held-out pairwise accuracy")
-        meta["heldout_accuracy"] = pairwise_accuracy(trained, held)
-        meta["train_accuracy"] = pairwise_accuracy(trained, train)
+        heldout_accuracy = pairwise_accuracy(trained, held)
+        meta.update(heldout_accuracy=heldout_accuracy, train_accuracy=_last_logged(log_history, "accuracy"))
         del trained
     except BaseException:
         versions.discard(tmp)
@@ -347,7 +353,7 @@ def train_reward(
         path=path,
         train_pairs=len(train),
         heldout_pairs=len(held),
-        heldout_accuracy=meta["heldout_accuracy"],
-        train_accuracy=float(meta["train_accuracy"] or 0.0),
+        heldout_accuracy=heldout_accuracy,
+        train_accuracy=meta["train_accuracy"],
         made_current=make_current,
     )

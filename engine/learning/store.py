@@ -27,6 +27,7 @@ CREATE TABLE IF NOT EXISTS events (
     seq         INTEGER
 );
 CREATE INDEX IF NOT EXISTS events_timeline ON events(timeline_id);
+CREATE INDEX IF NOT EXISTS events_seq ON events(seq);
 CREATE TABLE IF NOT EXISTS timelines (
     timeline_id TEXT PRIMARY KEY,
     prompt      TEXT NOT NULL,

@@ -57,11 +57,9 @@ def _write_state(data_dir: Path, **changes: Any) -> dict[str, Any]:
 
 
 def _jsonable(result: Any) -> Any:
-    return (
-        {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()}
-        if is_dataclass(result)
-        else result
-    )
+    if is_dataclass(result) and not isinstance(result, type):
+        return {k: str(v) if isinstance(v, Path) else v for k, v in asdict(result).items()}
+    return result
 
 
 def train_now(
@@ -79,6 +77,7 @@ def train_now(
     store = store or default_store(Path(data_dir))
     events_seen = store.count()
     started = time.monotonic()
+    result: Any
     _write_state(
         data_dir,
         state="training",
@@ -117,7 +116,15 @@ def train_now(
         else:
             raise BadInput(f"unknown model '{what}' (reward or policy)")
     except BaseException as exc:
-        _write_state(data_dir, state="failed", error=f"{type(exc).__name__}: {exc}", finished=_now())
+        # Remember the attempt, so a run that cannot succeed yet (e.g. no rejections so far) is retried only
+        # after another `train_after_events` events, not on every feedback batch.
+        _write_state(
+            data_dir,
+            state="failed",
+            error=f"{type(exc).__name__}: {exc}",
+            finished=_now(),
+            **{f"{what}_events_at_last_attempt": events_seen},
+        )
         raise
     finally:
         if own_store:
@@ -131,7 +138,11 @@ def train_now(
         error=None,
         finished=_now(),
         seconds=round(time.monotonic() - started, 1),
-        **{f"last_{what}": summary, f"{what}_events_at_last_training": events_seen},
+        **{
+            f"last_{what}": summary,
+            f"{what}_events_at_last_training": events_seen,
+            f"{what}_events_at_last_attempt": events_seen,
+        },
     )
     return result
 
@@ -225,7 +236,7 @@ class BackgroundTrainer:
 
     def due(self, store: EventStore) -> bool:
         state = read_state(self.data_dir)
-        seen = int(state.get("reward_events_at_last_training", 0))
+        seen = max(int(state.get(f"{w}_events_at_last_attempt", 0)) for w in self.what)
         return store.count() - seen >= self.config.learning.train_after_events
 
     def events_stored(self, store: EventStore) -> bool:

@@ -1,1 +1,1 @@
-"""server"""
+"""The engine process (`autoedit serve`): ZeroMQ ROUTER server, job queue and worker, CURVE security."""

@@ -89,3 +89,15 @@ def test_tempo_ignores_a_missing_beat():
     beats = np.array([0.0, 0.5, 1.0, 1.5, 2.5, 3.0, 3.5])  # one beat missed at 2.0
     assert tempo_bpm(beats) == 120.0
     assert tempo_bpm(beats[:3]) is None
+
+
+def test_long_files_are_decoded_in_overlapping_chunks_without_seams(monkeypatch):
+    # Force 10 s pieces (overlap 3 s) on the 31.8 s waltz: 4 chunks, same accuracy, no doubled beats.
+    import engine.analysis.beats as beats_module
+
+    monkeypatch.setattr(beats_module, "DBN_CHUNK_S", 10.0)
+    monkeypatch.setattr(beats_module, "DBN_OVERLAP_S", 3.0)
+    name = "music/ballroom_Waltz_Media-105901.wav"
+    result = tracker_for(load_config()).analyse(_Audio(shared_media.media_path(name)), Job())
+    assert np.diff(result["beats"]).min() > 0.5  # 84 bpm: 0.71 s apart; a seam would put two close
+    assert _f(shared_media.beat_truth(name).beats, result["beats"], whole=False) >= 0.8

@@ -163,3 +163,21 @@ def test_whisperx_result_converts_to_report_words():
     assert words[2] == {"text": "1961", "start": 1.1, "end": 2.2, "confidence": 0.0}
     assert words[0] == {"text": "Ask", "start": 0.52, "end": 0.8, "confidence": 0.91}
     assert words[4]["confidence"] == 1.0  # clipped into the report's 0..1
+
+
+def test_studio_backend_without_whisperx_says_how_to_install_it(engine_data_dir, monkeypatch):
+    from engine.analysis.registry import AUDIO_ENTRIES
+    from engine.errors import ModelNotFound
+
+    monkeypatch.setenv("AUTOEDIT__ANALYSIS__ASR_BACKEND", "whisperx")
+    monkeypatch.setenv("AUTOEDIT__DEVICE", "cpu")
+    (entry,) = [e for e in AUDIO_ENTRIES if e.fields == ("words",)]
+    analyser = entry.build(load_config(), engine_data_dir)
+
+    class Inputs:
+        def audio(self, request):
+            return np.zeros(16000, np.float32) + 0.01
+
+    with pytest.raises(ModelNotFound) as caught:
+        analyser.analyse(Inputs(), Job())
+    assert "whisperx" in str(caught.value) and "separate environment" in str(caught.value)

@@ -93,13 +93,20 @@ def decode(tmp_path_factory: pytest.TempPathFactory):
 
     out_dir = tmp_path_factory.mktemp("decoded")
 
-    def run(path: Path, size: tuple[int, int], frames: list[int]) -> dict[int, np.ndarray]:
-        out = out_dir / f"{path.stem}-{size[0]}x{size[1]}-{'-'.join(map(str, sorted(set(frames))))}.npz"
+    def run(
+        path: Path, size: tuple[int, int], frames: list[int], crop: tuple[float, ...] | None = None
+    ) -> dict[int, np.ndarray]:
+        box = ",".join(map(str, crop)) if crop else ""
+        out = out_dir / f"{path.stem}-{size[0]}x{size[1]}-{box}-{'-'.join(map(str, sorted(set(frames))))}.npz"
         if not out.exists():
-            subprocess.run(
-                [str(ENGINE_PYTHON), str(Path(__file__).with_name("decode_frames.py")), str(path), str(out), str(size[0]), str(size[1]), *map(str, frames)],
-                check=True, capture_output=True, text=True,
-            )  # fmt: skip
+            argv = [
+                str(ENGINE_PYTHON),
+                str(Path(__file__).with_name("decode_frames.py")),
+                str(path),
+                str(out),
+            ]
+            argv += [str(size[0]), str(size[1]), *(["--crop", box] if crop else []), *map(str, frames)]
+            subprocess.run(argv, check=True, capture_output=True, text=True)
         data = np.load(out)
         return {int(k[1:]): data[k] for k in data.files}
 

@@ -150,3 +150,47 @@ def test_channels_mode_leaves_the_users_strips_alone(fresh_file, media: Path, ti
     assert bpy.ops.ed.undo() == {"FINISHED"}
     editor = bpy.context.scene.sequence_editor
     assert sorted(s.name for s in editor.strips_all) == ["mine", "mine-sound"]
+
+
+def test_reframe_shows_the_crop_box_in_a_vertical_scene(
+    fresh_file, media: Path, decode, render, tmp_path: Path
+) -> None:
+    """A 9:16 edit with the engine's crop metadata: the rendered frame is the box, not the whole frame."""
+    import opentimelineio as otio
+
+    bpy = fresh_file
+    rt, tr = otio.opentime.RationalTime, otio.opentime.TimeRange
+    rate = 2997 / 125
+    box = (0.6, 0.0, 0.3169, 1.0)  # right side of the 426x240 frame, 9:16
+    ref = otio.schema.ExternalReference(
+        target_url=str(media / TITANIC), available_range=tr(rt(0, rate), rt(482, rate))
+    )
+    meta = {
+        "autoedit": {
+            "decision_id": "r1",
+            "reason": "face on the right",
+            "reframe": {"aspect": "9:16", "crop": list(box)},
+        }
+    }
+    timeline = otio.schema.Timeline(name="Vertical", global_start_time=rt(0, rate))
+    timeline.metadata["autoedit"] = {"timeline_id": "tl-v", "spec": {"aspect": "9:16"}}
+    track = otio.schema.Track(kind=otio.schema.TrackKind.Video)
+    track.append(
+        otio.schema.Clip(
+            name="v", media_reference=ref, source_range=tr(rt(100, rate), rt(24, rate)), metadata=meta
+        )
+    )
+    timeline.tracks.append(track)
+    path = tmp_path / "vertical.otio"
+    otio.adapters.write_to_file(timeline, str(path))
+    assert bpy.ops.autoedit.import_otio(filepath=str(path), target="NEW_SCENE") == {"FINISHED"}
+    scene = bpy.data.scenes["Vertical"]
+    assert (scene.render.resolution_x, scene.render.resolution_y) == (1080, 1920)
+    scene.view_settings.view_transform = "Standard"
+    scene.render.resolution_percentage = 10
+    got = render(scene, 1)
+    size = (got.shape[1], got.shape[0])
+    wanted = decode(media / TITANIC, size, [100], crop=box)[100].astype(np.float32)
+    elsewhere = decode(media / TITANIC, size, [100], crop=(0.0, 0.0, 0.3169, 1.0))[100].astype(np.float32)
+    assert np.abs(got - wanted).mean() < 0.5 * np.abs(got - elsewhere).mean()
+    assert np.abs(got - wanted).mean() < 6.0

@@ -56,7 +56,10 @@ def test_export_through_other_adapters_reads_back(
         assert bpy.ops.autoedit.export_otio(filepath=str(out), adapter=adapter) == {"FINISHED"}
     back = otio.adapters.read_from_file(str(out), **({"rate": 24} if suffix == ".edl" else {}))
     original = otio.adapters.read_from_file(str(source))
-    cuts = lambda t: [
-        (c.range_in_parent().start_time.to_frames(), c.duration().to_frames()) for c in t.find_clips()
-    ]  # noqa: E731
-    assert cuts(back) == cuts(original)
+    assert _cuts(back) == _cuts(original)
+
+
+def _cuts(timeline) -> list[tuple[int, int]]:
+    return [
+        (c.range_in_parent().start_time.to_frames(), c.duration().to_frames()) for c in timeline.find_clips()
+    ]

@@ -86,3 +86,35 @@ def test_training_without_feedback_is_a_clear_error(tmp_path: Path, autoedit) ->
     done = autoedit("train", "reward", "--data-dir", tmp_path / "empty")
     assert done.returncode == 2
     assert "need at least 2 preference pairs" in done.stderr
+
+
+def test_background_training_waits_for_enough_new_events_and_does_not_retry_a_hopeless_run(
+    tmp_path: Path,
+) -> None:
+    from engine.errors import BadInput
+    from engine.learning.trainer import BackgroundTrainer, read_state
+
+    data = tmp_path / "data"
+    config = load_config()
+    config.learning.train_after_events = 4
+    store = default_store(data)
+    tid = str(uuid.uuid4())
+    decisions = [{"decision_id": f"{tid}-{k}", "chosen": True, "features": {"faces": 1.0}} for k in range(8)]
+    store.record_timeline(tid, "a reel", {}, decisions, None)
+    background = BackgroundTrainer(config, data)
+    try:
+        store.add_events([make_event("accept", tid, f"{tid}-{k}") for k in range(3)])
+        assert not background.events_stored(store)  # 3 < 4 new events
+        store.add_events([make_event("accept", tid, f"{tid}-3")])
+        assert background.events_stored(store)
+        assert background.finished.wait(120)
+        # Only acceptances: no pair to learn from. The failure is recorded, not retried on every batch.
+        assert isinstance(background.last_error, BadInput)
+        state = read_state(data)
+        assert state["state"] == "failed" and "need at least 2 preference pairs" in state["error"]
+        assert state["reward_events_at_last_attempt"] == 4
+        assert not background.events_stored(store)
+        assert reward_versions(data).current() is None
+    finally:
+        background.stop()
+        store.close()
