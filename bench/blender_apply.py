@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -126,6 +127,7 @@ def main() -> int:
             f"({strips} strips; goal <= 2 s) | apply / A = {apply_s / bare:.1f}x, apply / B = {apply_s / naive:.3f}x | "
             f"then Blender's first depsgraph evaluation: {t3 - t2:.3f} s"
         )
+    shutil.rmtree(home, ignore_errors=True)
     return 0
 
 

@@ -11,6 +11,7 @@ engine_link.poll_step() where Blender's event loop would.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -27,6 +28,11 @@ AUTOEDIT = REPO / ".venv" / "bin" / "autoedit"
 _HOME = Path(tempfile.mkdtemp(prefix="autoedit-blender-home-"))
 os.environ["HOME"] = str(_HOME)
 os.environ["BLENDER_USER_RESOURCES"] = str(_HOME / "blender")
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:  # noqa: ARG001
+    """The temp Blender home (installed extension, spools) goes when the session ends."""
+    shutil.rmtree(_HOME, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")

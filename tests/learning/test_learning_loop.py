@@ -5,6 +5,7 @@ fresh edits follow its taste. One engine (own data dir) per taste, so tastes nev
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -101,8 +102,10 @@ def learn(taste: Taste, tmp: Path, shared_data: Path, media: list[str]) -> Learn
             )
             edit_finished_while_training = background.running
             # A host keeps polling its client (heartbeats) while it waits; so does this one.
+            deadline = time.monotonic() + 1800
             while not background.finished.wait(0.5):
                 client.poll(timeout_ms=0)
+                assert time.monotonic() < deadline, "training did not finish within 30 min"
         finally:
             store.close()
         assert background.last_error is None, background.last_error

@@ -15,6 +15,7 @@ REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO / ".." / "shared" / "media"
 EXAMPLE = MEDIA / "talking_head" / "auto-editor_example.mp4"
 FACES = [MEDIA / "talking_head" / "video_retalking" / f"face_{i}.mp4" for i in range(1, 6)]
+TITANIC = MEDIA / "video_cuts" / "movienet_test1_titanic.mp4"  # 23.976 fps, 3 shots
 MUSIC = MEDIA / "music" / "gtzan_country.00000.wav"
 AUTO_EDITOR_RESULT_S = 17.433008  # auto-editor's own test: example.mp4 with default silence removal
 
@@ -58,7 +59,7 @@ def test_different_prompts_give_different_timelines(tightened, engine_data_dir):
 
 def test_twenty_second_highlight_reel_with_music_cuts_on_beats(engine_data_dir):
     rules = load_config(environ={"AUTOEDIT__PLANNER__BACKEND": "rules"})
-    result = run_edit([MediaRef(p) for p in FACES], "20 second highlight reel with music", rules, engine_data_dir, Job(), music=MUSIC)
+    result = run_edit([MediaRef(p) for p in [*FACES, TITANIC]], "20 second highlight reel with music", rules, engine_data_dir, Job(), music=MUSIC)
     video = result.timeline.tracks[0]
     length = video.duration().to_seconds()
     assert abs(length - 20.0) <= 0.02 * 20.0, (length, result.report["notes"])
