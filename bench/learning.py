@@ -81,7 +81,7 @@ def main() -> int:
     fresh = requests_for(
         media,
         ["a highlight reel of this footage", "cut the strongest moments"],
-        [12.0, 18.0],
+        [10.0, 14.0],
         range(1000, 1004),
     )
     stream = iter(

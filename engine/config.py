@@ -98,7 +98,7 @@ class Server(Section):
 
 class Learning(Section):
     train_after_events: int = Field(50, ge=1)
-    reward_epochs: int = Field(2, ge=1)
+    reward_epochs: int = Field(3, ge=1)
     reward_learning_rate: float = Field(2e-4, gt=0)
     policy_method: Literal["dpo", "online_dpo", "grpo", "rloo"] = "dpo"
     lora_rank: int = Field(8, ge=1)

@@ -11,6 +11,7 @@ import hashlib
 import importlib.util
 import os
 import shutil
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -111,8 +112,10 @@ def assemble(parts: Iterable[Path], dest: Path, sha256: str | None) -> Path:
     if dest.exists() and (sha256 is None or _verified(dest, sha256)):
         return dest
     dest.parent.mkdir(parents=True, exist_ok=True)
-    tmp = dest.with_suffix(dest.suffix + ".partial")
-    with open(tmp, "wb") as out:
+    # A unique name per writer, so two processes assembling at once never interleave their bytes.
+    fd, tmp_name = tempfile.mkstemp(dir=dest.parent, prefix=dest.name + ".", suffix=".partial")
+    tmp = Path(tmp_name)
+    with os.fdopen(fd, "wb") as out:
         for part in parts:
             with open(part, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 22)

@@ -167,7 +167,7 @@ def _spread(accepted: list[str], rejected: list[str], per_decision: int) -> list
     return sorted(out)
 
 
-def timeline_pairs(fb: TimelineFeedback, per_decision: int = 2) -> list[PreferencePair]:
+def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[PreferencePair]:
     pairs: list[PreferencePair] = []
     accepted = [d for d, v in sorted(fb.verdicts.items()) if v == "accept"]
     rejected = [d for d, v in sorted(fb.verdicts.items()) if v == "reject"]
@@ -200,7 +200,7 @@ def timeline_pairs(fb: TimelineFeedback, per_decision: int = 2) -> list[Preferen
 
 
 def preference_pairs(
-    store: EventStore, profile: str | None = None, per_decision: int = 2, upto: int | None = None
+    store: EventStore, profile: str | None = None, per_decision: int = 3, upto: int | None = None
 ) -> list[PreferencePair]:
     """The decision-level preference pairs the stored events imply, in event order."""
     return [

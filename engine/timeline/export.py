@@ -63,9 +63,10 @@ def fcpx_rate_fix() -> Iterator[None]:
         seconds = Fraction(*map(int, text.split("/"))) if "/" in text else Fraction(text)
         return otio.opentime.RationalTime(round(seconds * _exact_rate(rate)), rate)
 
+    # Class __dict__ entries, so the staticmethod wrapper itself is saved and put back.
     saved = (
-        mod.FcpxOtio._framerate_to_frame_duration,
-        mod.FcpxXml._format_frame_rate,
+        mod.FcpxOtio.__dict__["_framerate_to_frame_duration"],
+        mod.FcpxXml.__dict__["_format_frame_rate"],
         mod.to_rational_time,
     )
     mod.FcpxOtio._framerate_to_frame_duration = staticmethod(frame_duration)

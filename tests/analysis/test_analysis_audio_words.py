@@ -1,6 +1,6 @@
 """faster-whisper words on real speech: WER, word times, VAD-trimmed starts, model assembly, whisperx adapter.
 
-Speech subset (40.3 s of audio, to stay in the test budget): whisper's JFK clip (11.0 s), LibriVox
+Speech subset (40.1 s of audio, to stay in the test budget): whisper's JFK clip (11.0 s), LibriVox
 utterances 0870, 0890 and 0920 (18.45 s), SpeechBrain spk1_snt1 and spk2_snt2 (4.63 s) with their
 reference transcripts, and the AMI clip (6.0 s) for utterance start times.
 """
@@ -108,10 +108,11 @@ def test_first_word_starts_where_speech_starts_not_at_zero(transcribed):
     speech_start, _ = shared_media.librivox_endpoints("sense_and_sensibility_01_austen_64kb-0870")
     first = transcribed[LIBRIVOX.format("0870")][0]
     assert speech_start > 0.2
-    assert first["start"] == pytest.approx(speech_start, abs=0.3)
+    assert first["start"] == pytest.approx(speech_start, abs=0.15)  # untrimmed, Whisper says 0.00
     ami = transcribed["speech/lhotse/ami_ES2011a.Headset-0-40s-46s.wav"]
     utterances = shared_media.ami_supervisions()
-    assert ami[0]["start"] == pytest.approx(utterances[0][1], abs=0.3)  # "I'M ABIGAIL CLAFLIN" at 1.46 s
+    # "I'M ABIGAIL CLAFLIN" at 1.46 s (untrimmed, Whisper says 0.94)
+    assert ami[0]["start"] == pytest.approx(utterances[0][1], abs=0.3)
     you = next(w for w in ami if w["text"].lower().startswith("you"))
     assert you["start"] == pytest.approx(utterances[1][1], abs=0.3)  # "YOU CAN CALL ME ABBIE" at 3.36 s
 

@@ -49,7 +49,7 @@ def fresh_requests(media: list[str]) -> list[EditRequest]:
     return requests_for(
         media,
         ["a highlight reel of this footage", "cut the strongest moments"],
-        [12.0, 18.0],
+        [10.0, 14.0],
         range(1000, 1004),
     )
 
