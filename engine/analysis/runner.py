@@ -59,7 +59,10 @@ class _Inputs:
     """MediaInputs for one file: frames from the shared pass, audio from the one decode."""
 
     def __init__(
-        self, info: MediaInfo, subscriptions: dict[VideoRequest, Subscription], audio: dict[int, np.ndarray]
+        self,
+        info: MediaInfo,
+        subscriptions: dict[VideoRequest, Subscription],
+        audio: dict[AudioRequest, np.ndarray],
     ):
         self.info = info
         self._subscriptions = subscriptions
@@ -74,12 +77,10 @@ class _Inputs:
     def audio(self, request: AudioRequest) -> np.ndarray | None:
         if not self.info.has_audio:
             return None
-        samples = self._audio.get(request.sample_rate)
+        samples = self._audio.get(request)
         if samples is None:
-            raise RuntimeError(
-                f"audio at {request.sample_rate} Hz was not declared as the analyser's `audio` request"
-            )
-        return samples  # mono; the decoder mixes channels down once for every analyser
+            raise RuntimeError(f"audio {request} was not declared as the analyser's `audio` request")
+        return samples  # from the one decode: mono, or channels kept for analysers that ask (loudness)
 
 
 def analysers_for(config: EngineConfig, data_dir: Path, fields=None) -> list[tuple[registry.Entry, Analyser]]:
@@ -210,11 +211,12 @@ def _video_pass(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> N
 
 
 def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:
-    from engine.media.audio import decode_audio
+    from engine.media.audio import decode_audio_requests
 
-    rates = sorted({item.analyser.audio.sample_rate for item in work if item.analyser.audio is not None})
+    requests = {item.analyser.audio for item in work if item.analyser.audio is not None}
+    rates = sorted({r.sample_rate for r in requests})
     job.report("decode", 0.0, f"audio at {', '.join(str(r) for r in rates)} Hz")
-    audio = decode_audio(info.path, rates)
+    audio = decode_audio_requests(info.path, requests)
     run.audio_decodes += 1
     if not audio:
         info = dataclasses.replace(info, has_audio=False)

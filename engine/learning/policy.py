@@ -120,6 +120,13 @@ def load_base_planner(config: EngineConfig) -> tuple[Any, Any]:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.float32 if config.torch_device() == "cpu" else torch.bfloat16
     model = AutoModelForCausalLM.from_pretrained(root, dtype=dtype, **kwargs)
+    if gguf:
+        # transformers dequantizes GGUF tensors on load but keeps the GGUF marker, and Trainer refuses to
+        # train a model so marked; the weights in memory are plain float tensors, so the marker goes.
+        model.hf_quantizer = None
+        model.is_quantized = False
+        if getattr(model.config, "quantization_config", None) is not None:
+            del model.config.quantization_config
     return model, tokenizer
 
 
