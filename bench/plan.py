@@ -16,7 +16,16 @@ import tempfile
 import time
 from pathlib import Path
 
-from engine.analysis.report import AnalysisReport, FaceSample, Loudness, MediaAnalysis, Quality, Shot, Span, Word
+from engine.analysis.report import (
+    AnalysisReport,
+    FaceSample,
+    Loudness,
+    MediaAnalysis,
+    Quality,
+    Shot,
+    Span,
+    Word,
+)
 from engine.config import load_config
 from engine.planning.pipeline import MediaRef, run_edit
 from engine.progress import Job
@@ -34,6 +43,11 @@ POOL = [
     "the workshop was my grandfather's before it was mine",
 ]
 
+# Words mixed into every sentence so sentences differ the way real speech does (no near-duplicates).
+VOCABULARY = sorted({w for line in POOL for w in line.split()} | set(
+    ["river", "winter", "bread", "engine", "paper", "garden", "window", "silver", "market", "letter", "violin", "mountain", "cotton", "harbour", "lantern", "pepper", "candle", "ladder", "orchard", "saddle", "marble", "blanket", "compass", "thunder", "meadow", "kettle", "velvet", "granite", "feather", "anchor", "basket", "copper", "tunnel", "pillow", "mirror", "island", "forest", "canyon", "desert", "glacier"]
+))
+
 
 def synthetic_analysis(path: Path, hours: float, seed: int = 0) -> MediaAnalysis:
     rng = random.Random(seed)
@@ -45,7 +59,7 @@ def synthetic_analysis(path: Path, hours: float, seed: int = 0) -> MediaAnalysis
         t = end
     words, speech, t = [], [], 0.5
     while t < duration - 5:
-        sentence = rng.choice(POOL).split() + [rng.choice(["today", "again", "here", "now"])]
+        sentence = rng.choice(POOL).split()[: rng.randint(4, 8)] + rng.sample(VOCABULARY, rng.randint(2, 5))
         start = t
         for w in sentence:
             d = 0.12 + 0.04 * len(w)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import functools
 import hashlib
 import re
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -137,13 +138,15 @@ def _gap_regions(words: list[Word], lo: float, hi: float) -> list[tuple[float, f
 
 
 def _sentences(words: list[Word], shots: list[tuple[float, float]]) -> list[list[Word]]:
+    cuts = [s[0] for s in shots[1:]]
     groups: list[list[Word]] = []
     for w in words:
         if groups:
             prev = groups[-1][-1]
             gap = w.start - prev.end
             ends_sentence = prev.text.rstrip().endswith((".", "?", "!")) and gap > 0.05
-            crosses_cut = any(prev.end <= cut <= w.start for cut in (s[0] for s in shots[1:]))
+            k = bisect_left(cuts, prev.end)
+            crosses_cut = k < len(cuts) and cuts[k] <= w.start
             if gap < SENTENCE_GAP_S and not ends_sentence and not crosses_cut:
                 groups[-1].append(w)
                 continue
@@ -174,14 +177,19 @@ def build_candidates(
     gaps = _gap_regions(words, lo, hi)
     out: list[Candidate] = []
 
+    shot_starts = [a for a, _ in shots]
+    gap_ends = [b for _, b in gaps]
+
     def shot_of(t: float) -> int:
-        for i, (a, b) in enumerate(shots):
-            if a <= t < b:
-                return i
-        return len(shots) - 1
+        return max(0, min(len(shots) - 1, bisect_right(shot_starts, t) - 1))
 
     def regions_in(a: float, b: float) -> list[tuple[float, float]]:
-        return [(max(a, x), min(b, y)) for x, y in gaps if y >= a and x <= b]
+        out, k = [], bisect_left(gap_ends, a)
+        while k < len(gaps) and gaps[k][0] <= b:
+            x, y = gaps[k]
+            out.append((max(a, x), min(b, y)))
+            k += 1
+        return out
 
     def add(a: float, b: float, kind: str, group: list[Word]) -> None:
         fa, fb = frame_of(a, rate), frame_of(b, rate)
@@ -202,11 +210,13 @@ def build_candidates(
     # Speech units: a sentence (or a piece of a long one) with a margin that stays inside the gaps.
     covered: list[tuple[float, float]] = []
     max_s = spec.pacing.max_shot_s
+    position = {id(w): i for i, w in enumerate(words)}
     for sentence in _sentences(words, shots):
         for group in _split_long(sentence, max_s):
             first, last = group[0], group[-1]
-            before = max((w.end for w in words if w.end <= first.start), default=lo)
-            after = min((w.start for w in words if w.start >= last.end), default=hi)
+            i0, i1 = position[id(first)], position[id(last)]
+            before = words[i0 - 1].end if i0 > 0 else lo
+            after = words[i1 + 1].start if i1 + 1 < len(words) else hi
             pad = WORD_PAD_S if spec.remove_silences else 10**6
             a = max(first.start - pad, (before + first.start) / 2 if before > lo else lo, lo)
             b = min(last.end + pad, (last.end + after) / 2 if after < hi else hi, hi)
@@ -223,9 +233,13 @@ def build_candidates(
 
     # Visual units: what is left of each shot, in pieces the pacing allows.
     target = max(spec.pacing.min_shot_s, min(spec.pacing.max_shot_s, (spec.pacing.min_shot_s + spec.pacing.max_shot_s) / 2))
+    covered.sort()
+    covered_starts = [ca for ca, _ in covered]
+    covered_ends = [cb for _, cb in covered]
     for a, b in shots:
         free = [(a, b)]
-        for ca, cb in sorted(covered):
+        # Speech units are sorted and disjoint: only those between these two indices touch the shot.
+        for ca, cb in covered[bisect_right(covered_ends, a) : bisect_left(covered_starts, b)]:
             nxt = []
             for fa, fb in free:
                 if cb <= fa or ca >= fb:

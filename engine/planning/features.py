@@ -166,13 +166,19 @@ def compute_features(
         motion_p = _percentiles([v for v in motion_raw if v is not None])
         sharp_iter, motion_iter = iter(sharp_p), iter(motion_p)
         face_times = [f.time for f in info.faces]
-        speech_spans = [(s.start, s.end) for s in info.speech]
+        speech_spans = sorted((s.start, s.end) for s in info.speech)
+        span_starts = [s for s, _ in speech_spans]
         for j, c in enumerate(group):
             a, b, d = c.start_s, c.end_s, max(c.duration_s, 1e-6)
             if c.words:
                 spoken = sum(min(w.end, b) - max(w.start, a) for w in c.words if w.end > a and w.start < b)
             else:
-                spoken = sum(max(0.0, min(e, b) - max(s, a)) for s, e in speech_spans if e > a and s < b)
+                k = max(0, bisect_right(span_starts, a) - 1)
+                spoken = 0.0
+                while k < len(speech_spans) and speech_spans[k][0] < b:
+                    s, e = speech_spans[k]
+                    spoken += max(0.0, min(e, b) - max(s, a))
+                    k += 1
             lo, hi = bisect_left(face_times, a), bisect_right(face_times, b)
             samples = info.faces[lo:hi]
             with_face = [s for s in samples if s.boxes]
