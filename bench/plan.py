@@ -44,9 +44,53 @@ POOL = [
 ]
 
 # Words mixed into every sentence so sentences differ the way real speech does (no near-duplicates).
-VOCABULARY = sorted({w for line in POOL for w in line.split()} | set(
-    ["river", "winter", "bread", "engine", "paper", "garden", "window", "silver", "market", "letter", "violin", "mountain", "cotton", "harbour", "lantern", "pepper", "candle", "ladder", "orchard", "saddle", "marble", "blanket", "compass", "thunder", "meadow", "kettle", "velvet", "granite", "feather", "anchor", "basket", "copper", "tunnel", "pillow", "mirror", "island", "forest", "canyon", "desert", "glacier"]
-))
+VOCABULARY = sorted(
+    {w for line in POOL for w in line.split()}
+    | set(
+        [
+            "river",
+            "winter",
+            "bread",
+            "engine",
+            "paper",
+            "garden",
+            "window",
+            "silver",
+            "market",
+            "letter",
+            "violin",
+            "mountain",
+            "cotton",
+            "harbour",
+            "lantern",
+            "pepper",
+            "candle",
+            "ladder",
+            "orchard",
+            "saddle",
+            "marble",
+            "blanket",
+            "compass",
+            "thunder",
+            "meadow",
+            "kettle",
+            "velvet",
+            "granite",
+            "feather",
+            "anchor",
+            "basket",
+            "copper",
+            "tunnel",
+            "pillow",
+            "mirror",
+            "island",
+            "forest",
+            "canyon",
+            "desert",
+            "glacier",
+        ]
+    )
+)
 
 
 def synthetic_analysis(path: Path, hours: float, seed: int = 0) -> MediaAnalysis:
@@ -94,7 +138,9 @@ def main() -> int:
             times = []
             for _ in range(2):  # cold (embeddings computed), warm (embeddings cached)
                 start = time.perf_counter()
-                result = run_edit([MediaRef(source)], args.prompt, config, root / "data", Job(), analysis=report)
+                result = run_edit(
+                    [MediaRef(source)], args.prompt, config, root / "data", Job(), analysis=report
+                )
                 times.append(time.perf_counter() - start)
             results.append((hours, times, result.report["candidates"], result.report["duration"]))
             print(f"{hours:5g} h: cold {times[0]:7.2f} s, warm {times[1]:7.2f} s, {result.report['candidates']} candidates, "

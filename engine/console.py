@@ -25,21 +25,9 @@ def setup_logging(verbosity: int) -> None:
     )
 
 
-@contextmanager
-def progress_job(description: str, enabled: bool = True) -> Iterator[Job]:
-    """A Job whose reports draw one bar on stderr; Ctrl-C cancels the job cleanly."""
-    if not enabled or not err_console.is_terminal:
-        # Non-interactive: log stage changes instead of redrawing a bar.
-        last: dict[str, str | None] = {"stage": None}
-
-        def log_stage(stage: str, fraction: float, message: str) -> None:
-            if stage != last["stage"]:
-                last["stage"] = stage
-                logging.getLogger("autoedit").info("%s: %s", stage, message)
-
-        yield Job(on_progress=log_stage)
-        return
-    with Progress(
+def progress_bar() -> Progress:
+    """The one bar layout every long command shows: stage, bar, percentage, elapsed, latest message."""
+    return Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
         TaskProgressColumn(),
@@ -47,7 +35,24 @@ def progress_job(description: str, enabled: bool = True) -> Iterator[Job]:
         TextColumn("{task.fields[message]}"),
         console=err_console,
         transient=False,
-    ) as bar:
+    )
+
+
+@contextmanager
+def progress_job(description: str, enabled: bool = True) -> Iterator[Job]:
+    """A Job whose reports draw one bar on stderr; Ctrl-C cancels the job cleanly."""
+    if not enabled or not err_console.is_terminal:
+        # Not a terminal (a pipe, a log file): one line per stage instead of a redrawn bar.
+        last: dict[str, str | None] = {"stage": None}
+
+        def log_stage(stage: str, fraction: float, message: str) -> None:
+            if stage != last["stage"]:
+                last["stage"] = stage
+                err_console.print(f"{description} · {stage} {fraction:.0%} {message}", highlight=False)
+
+        yield Job(on_progress=log_stage)
+        return
+    with progress_bar() as bar:
         task = bar.add_task(description, total=1.0, message="")
 
         def update(stage: str, fraction: float, message: str) -> None:

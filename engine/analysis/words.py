@@ -31,8 +31,8 @@ CT2_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 Span = tuple[float, float]
 
 
-class WhisperWords:
-    """faster-whisper (CTranslate2) with word timestamps."""
+class _WordsAnalyser:
+    """What both speech recognisers share: the `words` field from 16 kHz mono audio."""
 
     name: ClassVar[str] = "words"
     version: ClassVar[str] = "1"
@@ -44,7 +44,11 @@ class WhisperWords:
         self.config = config
         self.spec = config.models.asr
         self.data_dir = Path(data_dir)
-        self.device = "cuda" if config.torch_device() == "cuda" else "cpu"
+        self.device = config.torch_device()
+
+
+class WhisperWords(_WordsAnalyser):
+    """faster-whisper (CTranslate2) with word timestamps."""
 
     def model_id(self) -> str:
         return f"{self.spec.name}@faster-whisper-{_version('faster-whisper')}"
@@ -114,19 +118,8 @@ class WhisperWords:
         return dest
 
 
-class WhisperXWords:
+class WhisperXWords(_WordsAnalyser):
     """Studio profile: whisperx (batched large-v3 + wav2vec2 alignment) in its own environment."""
-
-    name: ClassVar[str] = "words"
-    version: ClassVar[str] = "1"
-    fields: ClassVar[tuple[str, ...]] = ("words",)
-
-    def __init__(self, config: EngineConfig, data_dir: Path):
-        self.video: VideoRequest | None = None
-        self.audio: AudioRequest | None = AudioRequest(SAMPLE_RATE)
-        self.config = config
-        self.spec = config.models.asr
-        self.device = config.torch_device()
 
     def model_id(self) -> str:
         return f"{self.spec.name}@whisperx-{_version('whisperx')}"

@@ -120,10 +120,9 @@ class Manifest:
 
 def run(args, ctx) -> int:
     from rich.console import Console
-    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
     from rich.table import Table
 
-    from engine.console import err_console
+    from engine.console import err_console, progress_bar
     from engine.server.jobs import JOB_FUNCTIONS, JobRecord, execute
     from engine.server.requests import JobOptions, MediaItem, Submit
 
@@ -151,15 +150,7 @@ def run(args, ctx) -> int:
     rows: list[tuple[str, str, str, float]] = []
     failed_bad_input = failed_other = 0
 
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        TaskProgressColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[message]}"),
-        console=err_console,
-        transient=False,
-    ) as bar:
+    with progress_bar() as bar:
         overall = bar.add_task("batch", total=len(files), message="")
         current = bar.add_task("", total=1.0, message="")
         for index, path in enumerate(files):

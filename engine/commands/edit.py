@@ -9,15 +9,29 @@ EXTENSIONS = {"otio": ".otio", "fcpxml": ".fcpxml", "fcp7": ".xml", "edl": ".edl
 
 
 def add_arguments(parser) -> None:
-    parser.add_argument("media", nargs="+", help="video or audio files to edit (FILE or FILE@IN-OUT in seconds)")
+    parser.add_argument(
+        "media", nargs="+", help="video or audio files to edit (FILE or FILE@IN-OUT in seconds)"
+    )
     parser.add_argument("--prompt", required=True, help="what edit you want, in plain words")
     parser.add_argument("--music", metavar="FILE", help="music to cut to (the cuts land on its beats)")
-    parser.add_argument("-o", "--output", metavar="OUT", help="timeline file (default: edit.otio in the current folder)")
-    parser.add_argument("--format", choices=sorted(EXTENSIONS), help="timeline format (default: from OUT's suffix, else otio)")
-    parser.add_argument("--preview", metavar="OUT.mp4", help="also render a small preview video and a contact sheet")
-    parser.add_argument("--seed", type=int, default=0, help="0 = the best edit; other seeds give alternatives")
-    parser.add_argument("--duration", type=float, metavar="S", help="target length in seconds (overrides the prompt)")
-    parser.add_argument("--aspect", choices=["16:9", "9:16", "1:1", "4:5"], help="output aspect (overrides the prompt)")
+    parser.add_argument(
+        "-o", "--output", metavar="OUT", help="timeline file (default: edit.otio in the current folder)"
+    )
+    parser.add_argument(
+        "--format", choices=sorted(EXTENSIONS), help="timeline format (default: from OUT's suffix, else otio)"
+    )
+    parser.add_argument(
+        "--preview", metavar="OUT.mp4", help="also render a small preview video and a contact sheet"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=0, help="0 = the best edit; other seeds give alternatives"
+    )
+    parser.add_argument(
+        "--duration", type=float, metavar="S", help="target length in seconds (overrides the prompt)"
+    )
+    parser.add_argument(
+        "--aspect", choices=["16:9", "9:16", "1:1", "4:5"], help="output aspect (overrides the prompt)"
+    )
     parser.add_argument("--captions", action="store_true", help="write captions (.srt) beside the timeline")
     parser.add_argument("--report", metavar="FILE", help="write the edit report (JSON) here")
 
@@ -72,7 +86,9 @@ def run(args, ctx) -> int:
             written.append(Path(args.report))
     console = Console()
     r = result.report
-    console.print(f"[bold]{len(r['clips'])} clips, {r['duration']:.2f} s[/] · spec from {r['spec_source']} · scorer {r['scorer']}")
+    console.print(
+        f"[bold]{len(r['clips'])} clips, {r['duration']:.2f} s[/] · spec from {r['spec_source']} · scorer {r['scorer']}"
+    )
     console.print(f"plan: {r['spec_summary']}", highlight=False)
     for note in r["notes"]:
         console.print(f"  note: {note}", highlight=False)

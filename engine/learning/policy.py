@@ -51,6 +51,7 @@ class PolicyTraining:
     heldout_pairs: int
     heldout_accuracy: float | None  # share of held-out pairs where the tuned planner prefers the chosen plan
     base_heldout_accuracy: float | None  # the same measured on the untuned planner
+    heldout_margin_gain: float | None  # mean change of log p(chosen) - log p(rejected) on held-out requests
     made_current: bool
 
 
@@ -119,7 +120,7 @@ def load_base_planner(config: EngineConfig) -> tuple[Any, Any]:
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
     dtype = torch.float32 if config.torch_device() == "cpu" else torch.bfloat16
-    model = AutoModelForCausalLM.from_pretrained(root, dtype=dtype, **kwargs)
+    model: Any = AutoModelForCausalLM.from_pretrained(root, dtype=dtype, **kwargs)
     if gguf:
         # transformers dequantizes GGUF tensors on load but keeps the GGUF marker, and Trainer refuses to
         # train a model so marked; the weights in memory are plain float tensors, so the marker goes.
@@ -178,7 +179,7 @@ def train_policy(
     import torch
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import TrainerCallback
+    from transformers import PrinterCallback, TrainerCallback
     from trl import DPOConfig, DPOTrainer
 
     groups = sorted({e.group for e in examples})
@@ -246,6 +247,7 @@ def train_policy(
             peft_config=peft_config,
             callbacks=[_Progress()],
         )
+        trainer.remove_callback(PrinterCallback)  # progress goes to our log, not stdout
         trainer.train()
         job.check()
         tuned: Any = trainer.model
@@ -258,6 +260,7 @@ def train_policy(
         raise
     accuracy = float(sum(m > 0 for m in margins) / len(margins)) if margins else None
     base_accuracy = float(sum(m > 0 for m in base_margins) / len(base_margins)) if base_margins else None
+    margin_gain = float(sum(margins) - sum(base_margins)) / len(margins) if margins else None
     meta = {
         "method": "dpo",
         "base": config.models.planner.name,
@@ -265,11 +268,21 @@ def train_policy(
         "heldout_pairs": len(held),
         "heldout_accuracy": accuracy,
         "base_heldout_accuracy": base_accuracy,
-        "heldout_margin_gain": float(sum(margins) - sum(base_margins)) / len(margins) if margins else None,
+        "heldout_margin_gain": margin_gain,
         "epochs": n_epochs,
         "seed": seed,
     }
     path = versions.commit(name, tmp, meta, make_current=make_current)
     log.info("policy %s: held-out preference accuracy %s (untuned %s)", name, accuracy, base_accuracy)
     job.report("policy", 1.0, f"{name}: held-out accuracy {accuracy}")
-    return PolicyTraining(name, path, "dpo", len(train), len(held), accuracy, base_accuracy, make_current)
+    return PolicyTraining(
+        name,
+        path,
+        "dpo",
+        len(train),
+        len(held),
+        accuracy,
+        base_accuracy,
+        margin_gain,
+        make_current,
+    )

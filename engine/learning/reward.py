@@ -239,7 +239,12 @@ def train_reward(
     _offline()
     import torch
     from datasets import Dataset
-    from transformers import AutoModelForSequenceClassification, AutoTokenizer, TrainerCallback
+    from transformers import (
+        AutoModelForSequenceClassification,
+        AutoTokenizer,
+        PrinterCallback,
+        TrainerCallback,
+    )
     from trl import RewardConfig, RewardTrainer
 
     train, held = split_pairs(pairs, heldout_fraction, seed)
@@ -312,6 +317,7 @@ def train_reward(
         trainer = RewardTrainer(
             model=model, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=[_Progress()]
         )
+        trainer.remove_callback(PrinterCallback)  # progress goes to our log, not stdout
         trainer.train()
         job.check()
         log_history = list(trainer.state.log_history)

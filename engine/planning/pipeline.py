@@ -29,7 +29,17 @@ from engine.progress import Job
 log = logging.getLogger("autoedit.planning")
 
 TIMELINE_NAMESPACE = uuid.UUID("5b7f3e0c-0a3c-4e55-9d7e-6f0d3c2a9e11")
-OPTION_KEYS = {"target_duration", "aspect", "style", "captions", "seed", "exports", "preview", "jl_cuts", "format"}
+OPTION_KEYS = {
+    "target_duration",
+    "aspect",
+    "style",
+    "captions",
+    "seed",
+    "exports",
+    "preview",
+    "jl_cuts",
+    "format",
+}
 
 
 @dataclass(frozen=True)
@@ -55,7 +65,9 @@ class EditResult:
 def _check_options(options: dict[str, Any]) -> dict[str, Any]:
     unknown = set(options) - OPTION_KEYS
     if unknown:
-        raise BadInput(f"unknown edit option(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(OPTION_KEYS))})")
+        raise BadInput(
+            f"unknown edit option(s) {', '.join(sorted(unknown))} (known: {', '.join(sorted(OPTION_KEYS))})"
+        )
     out = dict(options)
     if out.get("target_duration") is not None:
         try:
@@ -76,7 +88,9 @@ def _check_media(media: list[MediaRef]) -> list[MediaRef]:
         raise BadInput("no media given: name at least one video or audio file")
     out = []
     for ref in media:
-        ref = ref if isinstance(ref, MediaRef) else MediaRef(**ref) if isinstance(ref, dict) else MediaRef(ref)
+        ref = (
+            ref if isinstance(ref, MediaRef) else MediaRef(**ref) if isinstance(ref, dict) else MediaRef(ref)
+        )
         path = Path(ref.path).expanduser()
         if not path.is_file():
             raise BadInput("no such file", path)
@@ -86,7 +100,9 @@ def _check_media(media: list[MediaRef]) -> list[MediaRef]:
     return out
 
 
-def plan_spec(prompt: str, config: EngineConfig, data_dir: Path, job: Job) -> tuple[EditSpec, str, list[str], Any]:
+def plan_spec(
+    prompt: str, config: EngineConfig, data_dir: Path, job: Job
+) -> tuple[EditSpec, str, list[str], Any]:
     """The spec from the configured planner: (spec, "llm"|"rules", notes, what the rules parser read)."""
     from engine.planning.rules import parse_prompt
 
@@ -98,17 +114,31 @@ def plan_spec(prompt: str, config: EngineConfig, data_dir: Path, job: Job) -> tu
     try:
         spec, notes = plan_with_llm(prompt, parsed, config, data_dir, job)
     except LLMPlanFailed as exc:
-        return parsed.spec, "rules", [f"the LLM planner failed ({exc}); the rules parser planned instead", *parsed.notes], parsed
+        return (
+            parsed.spec,
+            "rules",
+            [f"the LLM planner failed ({exc}); the rules parser planned instead", *parsed.notes],
+            parsed,
+        )
     return spec, "llm", notes, parsed
 
 
 def _speech_share(media: list[MediaAnalysis]) -> float:
     total = sum(m.duration for m in media) or 1.0
-    spoken = sum(sum(s.end - s.start for s in m.speech) or sum(w.end - w.start for w in m.words) for m in media)
+    spoken = sum(
+        sum(s.end - s.start for s in m.speech) or sum(w.end - w.start for w in m.words) for m in media
+    )
     return spoken / total
 
 
-def _timeline_id(media: list[MediaAnalysis], refs: list[MediaRef], prompt: str, spec: EditSpec, seed: int, music: str | None) -> str:
+def _timeline_id(
+    media: list[MediaAnalysis],
+    refs: list[MediaRef],
+    prompt: str,
+    spec: EditSpec,
+    seed: int,
+    music: str | None,
+) -> str:
     key = json.dumps(
         {
             "media": [[m.sha256, r.in_s, r.out_s] for m, r in zip(media, refs, strict=True)],
@@ -178,11 +208,11 @@ def run_edit(
         first = next(iter(analysis.errors), {"path": str(refs[0].path), "error": "not analysed"})
         raise BadInput(f"none of the media could be analysed ({first.get('error')})", first.get("path"))
     if music_path is not None and music_analysis is None:
-        report = _analyse([music_path], config, data_dir, job.sub("analyse music", 0.75, 0.8))
-        if not report.media:
-            err = report.errors[0]["error"] if report.errors else "not analysed"
+        music_report = _analyse([music_path], config, data_dir, job.sub("analyse music", 0.75, 0.8))
+        if not music_report.media:
+            err = music_report.errors[0]["error"] if music_report.errors else "not analysed"
             raise BadInput(f"the music could not be analysed ({err})", music_path)
-        music_analysis = report.media[0]
+        music_analysis = music_report.media[0]
     timings["analysis_s"] = time.perf_counter() - t1
 
     # Options and the footage settle what the prompt left open.
@@ -197,7 +227,9 @@ def run_edit(
         if not music_analysis.beats:
             notes.append("no beats found in the music; cuts are not snapped to it")
     elif spec.music:
-        notes.append("the prompt asks for music but no music file was given (--music FILE); edited without it")
+        notes.append(
+            "the prompt asks for music but no music file was given (--music FILE); edited without it"
+        )
         spec = spec.model_copy(update={"music": False})
     spec = EditSpec.model_validate(spec.model_dump())
 
@@ -208,7 +240,9 @@ def run_edit(
     for i, (m, ref) in enumerate(zip(items, kept_refs, strict=True)):
         candidates += build_candidates(m, i, spec, ref.in_s, ref.out_s)
     if not candidates:
-        raise BadInput("the media has nothing to cut from (no picture or sound in the chosen range)", kept_refs[0].path)
+        raise BadInput(
+            "the media has nothing to cut from (no picture or sound in the chosen range)", kept_refs[0].path
+        )
     embedder = TextEmbedder(config, data_dir)
     try:
         vectors = compute_features(candidates, items, spec, prompt, embedder)
@@ -216,7 +250,9 @@ def run_edit(
         embedder.close()
     job.report("plan", 0.85, f"scoring {len(candidates)} candidates")
     scorer = load_scorer(config, data_dir)
-    context = ScoringContext(prompt=prompt, spec=spec.model_dump(mode="json"), style=spec.style, media=[m.path for m in items])
+    context = ScoringContext(
+        prompt=prompt, spec=spec.model_dump(mode="json"), style=spec.style, media=[m.path for m in items]
+    )
     scores = scorer.score(context, candidates)
     video_items = [m for m in items if m.width > 0]
     rate = media_rate(video_items[0] if video_items else items[0])
@@ -225,7 +261,9 @@ def run_edit(
     selection = select(candidates, scores, spec, rate, seed=seed, beats=beats, vectors=vectors)
     notes += selection.notes
     if not selection.choices:
-        raise BadInput("nothing in the media fits this edit (" + "; ".join(selection.notes) + ")", kept_refs[0].path)
+        raise BadInput(
+            "nothing in the media fits this edit (" + "; ".join(selection.notes) + ")", kept_refs[0].path
+        )
     timings["selection_s"] = time.perf_counter() - t2
 
     timeline_id = _timeline_id(items, kept_refs, prompt, spec, seed, str(music_path) if music_path else None)
@@ -274,22 +312,22 @@ def run_edit(
                 "kind": c.candidate.kind,
             }
         )
-    for c in selection.rejected:
+    for r in selection.rejected:
         records.append(
             {
-                "decision_id": str(uuid.uuid5(uuid.UUID(timeline_id), f"{c.id}:rejected")),
+                "decision_id": str(uuid.uuid5(uuid.UUID(timeline_id), f"{r.id}:rejected")),
                 "chosen": False,
-                "path": c.path,
-                "source_start": c.start_s,
-                "source_end": c.end_s,
+                "path": r.path,
+                "source_start": r.start_s,
+                "source_end": r.end_s,
                 "record_start": None,
                 "record_end": None,
                 "index": None,
-                "score": float(c.score),
-                "reason": describe(c),
-                "features": dict(c.features),
-                "transcript": c.text,
-                "kind": c.kind,
+                "score": float(r.score),
+                "reason": describe(r),
+                "features": dict(r.features),
+                "transcript": r.text,
+                "kind": r.kind,
             }
         )
     from engine.learning.store import default_store
@@ -315,9 +353,23 @@ def run_edit(
         "seed": seed,
         "duration": duration,
         "clips": [
-            {k: r[k] for k in ("decision_id", "path", "source_start", "source_end", "record_start", "record_end", "reason", "score", "kind", "transcript")}
-            for r in records
-            if r["chosen"]
+            {
+                k: rec[k]
+                for k in (
+                    "decision_id",
+                    "path",
+                    "source_start",
+                    "source_end",
+                    "record_start",
+                    "record_end",
+                    "reason",
+                    "score",
+                    "kind",
+                    "transcript",
+                )
+            }
+            for rec in records
+            if rec["chosen"]
         ],
         "rejected": len(selection.rejected),
         "candidates": len(candidates),
@@ -327,13 +379,22 @@ def run_edit(
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
     job.report("plan", 1.0, f"{len(decisions)} clips, {duration:.1f} s")
-    log.info("edit %s: %d clips, %.2f s (%s spec, %s scorer)", timeline_id, len(decisions), duration, spec_source, scorer.name)
+    log.info(
+        "edit %s: %d clips, %.2f s (%s spec, %s scorer)",
+        timeline_id,
+        len(decisions),
+        duration,
+        spec_source,
+        scorer.name,
+    )
     return EditResult(timeline, timeline_id, report, captions, analysis, music_analysis, records)
 
 
 def report_digest(result: EditResult) -> str:
     """A short fingerprint of the cut list, to compare two edits."""
-    clips = [(c["path"], round(c["source_start"], 3), round(c["source_end"], 3)) for c in result.report["clips"]]
+    clips = [
+        (c["path"], round(c["source_start"], 3), round(c["source_end"], 3)) for c in result.report["clips"]
+    ]
     return hashlib.sha1(json.dumps(clips).encode()).hexdigest()[:12]
 
 

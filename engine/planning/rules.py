@@ -22,14 +22,24 @@ _SECONDS = r"s|sec|secs|second|seconds|secondes?|segundos?|sekunden?|secondi"
 _MINUTES = r"m|min|mins|minute|minutes|minutos?|minuten?|minuti"
 _HOURS = r"h|hr|hrs|hour|hours|heures?|horas?|stunden?"
 _DURATION = re.compile(
-    r"(?<![\w.:])(?P<num>\d+(?:[.,]\d+)?|" + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
-    + r")\s*-?\s*(?P<unit>" + _HOURS + "|" + _MINUTES + "|" + _SECONDS + r")\b",
+    r"(?<![\w.:])(?P<num>\d+(?:[.,]\d+)?|"
+    + "|".join(sorted(map(re.escape, _NUMBER_WORDS), key=len, reverse=True))
+    + r")\s*-?\s*(?P<unit>"
+    + _HOURS
+    + "|"
+    + _MINUTES
+    + "|"
+    + _SECONDS
+    + r")\b",
     re.IGNORECASE,
 )
 _CLOCK = re.compile(r"(?<![\w:])(\d{1,2}):([0-5]\d)(?![\w:])")  # 1:30 = 90 s (aspect ratios use other digits)
 
 _ASPECT_CUES: list[tuple[str, str]] = [
-    (r"\b9\s*[:x/]\s*16\b|\bvertical\b|\bportrait video\b|\btik ?tok\b|\bshorts\b|\breels\b|\binstagram reel\b|\bstories\b", "9:16"),
+    (
+        r"\b9\s*[:x/]\s*16\b|\bvertical\b|\bportrait video\b|\btik ?tok\b|\bshorts\b|\breels\b|\binstagram reel\b|\bstories\b",
+        "9:16",
+    ),
     (r"\b1\s*[:x/]\s*1\b|\bsquare\b", "1:1"),
     (r"\b4\s*[:x/]\s*5\b|\binstagram (?:feed|post)\b|\bportrait post\b", "4:5"),
     (r"\b16\s*[:x/]\s*9\b|\bwidescreen\b|\blandscape\b|\byoutube\b", "16:9"),
@@ -44,13 +54,17 @@ _STYLE_CUES: list[tuple[str, str]] = [
 _MUSIC = re.compile(r"\bmusic\b|\bsoundtrack|\bsong\b|\bbeats?\b|\bmontage", re.IGNORECASE)
 _NO_MUSIC = re.compile(r"\b(?:no|without) music\b", re.IGNORECASE)
 _CAPTIONS = re.compile(r"\bcaption|\bsubtitle|\bsrt\b|\btranscript on screen", re.IGNORECASE)
-_ENERGY = re.compile(r"\bbuild(?:s|ing)? up\b|\benergy\b|\barc\b|\bclimax|\bcrescendo|\bend (?:big|strong)", re.I)
+_ENERGY = re.compile(
+    r"\bbuild(?:s|ing)? up\b|\benergy\b|\barc\b|\bclimax|\bcrescendo|\bend (?:big|strong)", re.I
+)
 _CHRONO = re.compile(r"\bchronolog|\bin order\b|\boriginal order\b|\bas it happened", re.IGNORECASE)
 _FAST = re.compile(r"\bfast\b|\bquick|\bsnappy|\bpunchy|\bhigh[- ]energy|\brapid", re.IGNORECASE)
 _SLOW = re.compile(r"\bslow\b|\bcalm|\brelaxed|\blong takes|\bleisurely|\bgentle", re.IGNORECASE)
 _FILLERS = re.compile(r"\bfillers?\b|\bums?\b|\buhs?\b|\bstutter", re.IGNORECASE)
 _KEEP_SILENCE = re.compile(r"\bkeep (?:the )?(?:silences?|pauses?)", re.IGNORECASE)
-_REMOVE_SILENCE = re.compile(r"\b(?:remove|cut|drop|trim|no)\b[^.,;]{0,20}\b(?:silences?|pauses?|dead air|gaps)", re.I)
+_REMOVE_SILENCE = re.compile(
+    r"\b(?:remove|cut|drop|trim|no)\b[^.,;]{0,20}\b(?:silences?|pauses?|dead air|gaps)", re.I
+)
 _PHRASE_END = r"(?=[,.;!?\n]|\band\b|\bwith\b|\bin\b|\bfor\b|\bas\b|\bbut\b|$)"
 _INCLUDE = re.compile(
     r"\b(?:about|focus(?:ing)? on|include|including|featuring|mentions? of|talks? about|where \w+ talks? about"
@@ -129,7 +143,9 @@ def _first_cues(text: str, cues: list[tuple[str, str]]) -> list[str]:
 def _phrases(pattern: re.Pattern[str], text: str) -> list[str]:
     out: list[str] = []
     for match in pattern.finditer(text):
-        phrase = re.sub(r"^(?:the|a|an|any)\s+", "", match.group("x").strip(), flags=re.IGNORECASE).strip(" '\"")
+        phrase = re.sub(r"^(?:the|a|an|any)\s+", "", match.group("x").strip(), flags=re.IGNORECASE).strip(
+            " '\""
+        )
         words = phrase.split()
         phrase = " ".join(words[:5])
         if phrase and not _NOT_TOPICS.match(phrase) and phrase.lower() not in (p.lower() for p in out):
@@ -157,7 +173,9 @@ def parse_prompt(prompt: str, max_chars: int = 4000) -> ParsedPrompt:
 
     style = styles[0] if styles else None
     if len(set(styles)) > 1:
-        notes.append(f"the prompt asks for several styles ({', '.join(dict.fromkeys(styles))}); using the first, {style}")
+        notes.append(
+            f"the prompt asks for several styles ({', '.join(dict.fromkeys(styles))}); using the first, {style}"
+        )
     music = bool(_MUSIC.search(text)) and not _NO_MUSIC.search(text)
     if style is None and music:
         style = "montage"
@@ -174,7 +192,9 @@ def parse_prompt(prompt: str, max_chars: int = 4000) -> ParsedPrompt:
     if aspects:
         fields["aspect"] = aspects[0]
         if len(set(aspects)) > 1:
-            notes.append(f"the prompt names several aspect ratios ({', '.join(dict.fromkeys(aspects))}); using {aspects[0]}")
+            notes.append(
+                f"the prompt names several aspect ratios ({', '.join(dict.fromkeys(aspects))}); using {aspects[0]}"
+            )
     keep_silence, remove_silence = bool(_KEEP_SILENCE.search(text)), bool(_REMOVE_SILENCE.search(text))
     if keep_silence and remove_silence:
         notes.append("the prompt asks both to keep and to remove silences; removing them (the usual intent)")
@@ -186,13 +206,15 @@ def parse_prompt(prompt: str, max_chars: int = 4000) -> ParsedPrompt:
     if energy and chrono:
         notes.append("the prompt asks for both story order and an energy arc; keeping the original order")
     fields["order"] = "energy_arc" if energy and not chrono else "chronological"
-    fields["include"] = _phrases(_INCLUDE, text)
-    fields["avoid"] = _phrases(_AVOID, text)
-    overlap = {p.lower() for p in fields["include"]} & {p.lower() for p in fields["avoid"]}  # type: ignore[union-attr]
+    include, avoid = _phrases(_INCLUDE, text), _phrases(_AVOID, text)
+    overlap = {p.lower() for p in include} & {p.lower() for p in avoid}
     if overlap:
-        notes.append(f"the prompt both asks for and against {', '.join(sorted(overlap))}; leaving it out of both")
-        fields["include"] = [p for p in fields["include"] if p.lower() not in overlap]  # type: ignore[union-attr]
-        fields["avoid"] = [p for p in fields["avoid"] if p.lower() not in overlap]  # type: ignore[union-attr]
+        notes.append(
+            f"the prompt both asks for and against {', '.join(sorted(overlap))}; leaving it out of both"
+        )
+        include = [p for p in include if p.lower() not in overlap]
+        avoid = [p for p in avoid if p.lower() not in overlap]
+    fields["include"], fields["avoid"] = include, avoid
 
     chosen_style = style or "highlight"
     lo, hi = DEFAULT_PACING[chosen_style]
@@ -209,13 +231,21 @@ def parse_prompt(prompt: str, max_chars: int = 4000) -> ParsedPrompt:
         notes.append(f"the asked length {target:g} s is shorter than one shot ({lo:g} s); using one shot")
         fields["target_duration"] = lo
 
-    recognised = bool(styles or durations or aspects or music or fields["captions"] or fields["include"] or fields["avoid"])
+    recognised = bool(
+        styles or durations or aspects or music or fields["captions"] or fields["include"] or fields["avoid"]
+    )
     if not english:
         notes.append(
             "the prompt does not look like English, which the rules parser reads; "
-            + ("it used the numbers and ratios it found" if recognised else "it found no instruction it could read")
+            + (
+                "it used the numbers and ratios it found"
+                if recognised
+                else "it found no instruction it could read"
+            )
         )
     if style is None:
-        notes.append("no style named; choosing one from the footage (speech-led footage: tighten, else highlight)")
+        notes.append(
+            "no style named; choosing one from the footage (speech-led footage: tighten, else highlight)"
+        )
     spec = EditSpec(style=chosen_style, **fields)  # type: ignore[arg-type]
     return ParsedPrompt(spec, notes, durations, aspects, style, recognised)

@@ -63,7 +63,9 @@ class PriorScorer:
 
     def score(self, context: ScoringContext, candidates: Sequence[Candidate]) -> np.ndarray:
         w = self.weights.get(context.style, self.weights["highlight"])
-        raw = np.array([sum(w.get(k, 0.0) * v for k, v in c.features.items()) for c in candidates], dtype=float)
+        raw = np.array(
+            [sum(w.get(k, 0.0) * v for k, v in c.features.items()) for c in candidates], dtype=float
+        )
         total = sum(abs(v) for v in w.values() if v > 0) or 1.0
         return 1.0 / (1.0 + np.exp(-4.0 * (raw / total - 0.25)))
 

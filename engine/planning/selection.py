@@ -129,7 +129,9 @@ def _versions(c: Candidate, i: int, spec: EditSpec, beat: float | None, relax: b
     return out
 
 
-def _groups(candidates: Sequence[Candidate], spec: EditSpec, duplicates: Sequence[tuple[int, int]]) -> list[list[int]]:
+def _groups(
+    candidates: Sequence[Candidate], spec: EditSpec, duplicates: Sequence[tuple[int, int]]
+) -> list[list[int]]:
     """Sets of candidates of which at most one may be chosen."""
     groups: list[list[int]] = [[a, b] for a, b in duplicates]
     if spec.style in ("highlight", "montage"):
@@ -182,9 +184,9 @@ def _solve(
             rows.append(({j: lengths[j] for j in range(n)}, lo, hi))
     matrix = lil_matrix((len(rows), n))
     lbs, ubs = [], []
-    for r, (coefs, lb, ub) in enumerate(rows):
-        for j, v in coefs.items():
-            matrix[r, j] = v
+    for row, (coefs, lb, ub) in enumerate(rows):
+        for j, coef in coefs.items():
+            matrix[row, j] = coef
         lbs.append(lb)
         ubs.append(ub)
     constraints = [LinearConstraint(matrix.tocsr(), lbs, ubs)] if rows else []
@@ -221,7 +223,11 @@ def select(
     if spec.remove_fillers:
         usable = [i for i in usable if candidates[i].features.get("fillers", 0.0) < 0.5]
     if spec.style == "tighten":
-        usable = [i for i in usable if candidates[i].kind == "speech" and candidates[i].features.get("speech", 0) > 0.2]
+        usable = [
+            i
+            for i in usable
+            if candidates[i].kind == "speech" and candidates[i].features.get("speech", 0) > 0.2
+        ]
         if not usable:
             notes.append("no speech found to tighten; choosing the best pictures instead")
             usable = [i for i, c in enumerate(candidates) if c.features.get("avoid", 0.0) < 0.6]
@@ -247,15 +253,21 @@ def select(
     # Tighten without a target keeps every usable sentence: nothing to trade off, no programme needed.
     if target is None and spec.style == "tighten" and beats_needed is None:
         chosen = [(i, _Version(i, candidates[i].start_s, candidates[i].end_s)) for i in usable]
-        return _finish(candidates, chosen, spec, timeline_rate, notes, "all speech (no length asked)", grid, music_start)
+        return _finish(
+            candidates, chosen, spec, timeline_rate, notes, "all speech (no length asked)", grid, music_start
+        )
 
     if target is None and beats_needed is None:
         total = sum(candidates[i].duration_s for i in usable)
         target = min(total, max(15.0, 0.25 * total)) if spec.style != "story" else 0.6 * total
-        notes.append(f"no length asked; aiming at {target:.1f} s ({'60' if spec.style == 'story' else '25'} % of the material, at least 15 s)")
+        notes.append(
+            f"no length asked; aiming at {target:.1f} s ({'60' if spec.style == 'story' else '25'} % of the material, at least 15 s)"
+        )
 
     if len(usable) > MAX_CANDIDATES:
-        usable = sorted(usable, key=lambda i: -scores[i] * min(candidates[i].duration_s, spec.pacing.max_shot_s))
+        usable = sorted(
+            usable, key=lambda i: -scores[i] * min(candidates[i].duration_s, spec.pacing.max_shot_s)
+        )
         usable = sorted(usable[:MAX_CANDIDATES])
     sub = [candidates[i] for i in usable]
     dup = _near_duplicates(sub, vectors[usable] if vectors is not None else None)
@@ -355,9 +367,9 @@ def _finish(
         out.append(Choice(c, fs, fe, v.beats, cursor, r1))
         cursor = r1
     chosen_ids = {i for i, _ in chosen}
-    rejected = sorted(
-        (c for i, c in enumerate(candidates) if i not in chosen_ids), key=lambda c: -c.score
-    )[: max(4, min(20, 2 * len(out)))]
+    rejected = sorted((c for i, c in enumerate(candidates) if i not in chosen_ids), key=lambda c: -c.score)[
+        : max(4, min(20, 2 * len(out)))
+    ]
     total = sum(v.length for _, v in chosen)
     objective = float(sum(candidates[i].score * v.length for i, v in chosen))
     log.debug("selected %d units, %.2f s", len(out), total)

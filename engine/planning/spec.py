@@ -54,7 +54,9 @@ class EditSpec(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     style: Style = "highlight"
-    target_duration: float | None = Field(None, gt=0, le=4 * 3600)  # seconds; None = as long as the material needs
+    target_duration: float | None = Field(
+        None, gt=0, le=4 * 3600
+    )  # seconds; None = as long as the material needs
     aspect: Aspect = "16:9"
     pacing: Pacing = Field(default_factory=Pacing)
     include: list[str] = Field(default_factory=list, max_length=8)  # topics / phrases to favour

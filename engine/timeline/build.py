@@ -148,7 +148,9 @@ def build_timeline(
         v_start = c.start + shifts[k]
         v_end = c.end + (shifts[k + 1] if k + 1 < len(decisions) else 0)
         if shifts[k] or (k + 1 < len(decisions) and shifts[k + 1]):
-            meta["j_cut"] = {"picture_offset_frames": [shifts[k], shifts[k + 1] if k + 1 < len(decisions) else 0]}
+            meta["j_cut"] = {
+                "picture_offset_frames": [shifts[k], shifts[k + 1] if k + 1 < len(decisions) else 0]
+            }
         name = f"{Path(info.path).stem} {k + 1:02d}"
         clip = otio.schema.Clip(
             name=name, media_reference=_reference(info), source_range=_range(info, v_start, v_end),
@@ -158,7 +160,9 @@ def build_timeline(
             otio.schema.Marker(
                 name=d.reason[:80],
                 marked_range=TR(clip.source_range.start_time, RT(0, clip.source_range.start_time.rate)),
-                color=otio.schema.MarkerColor.GREEN if c.candidate.kind == "speech" else otio.schema.MarkerColor.BLUE,
+                color=otio.schema.MarkerColor.GREEN
+                if c.candidate.kind == "speech"
+                else otio.schema.MarkerColor.BLUE,
                 metadata={"autoedit": {"decision_id": d.decision_id}},
             )
         )
@@ -170,7 +174,13 @@ def build_timeline(
             )  # fmt: skip
             dialog.append(sound)
         else:
-            dialog.append(otio.schema.Gap(source_range=TR(RT(0, float(c.candidate.rate)), RT(c.end - c.start, float(c.candidate.rate)))))
+            dialog.append(
+                otio.schema.Gap(
+                    source_range=TR(
+                        RT(0, float(c.candidate.rate)), RT(c.end - c.start, float(c.candidate.rate))
+                    )
+                )
+            )
     tl.tracks.append(video)
     tl.tracks.append(dialog)
     if music is not None and decisions:
@@ -181,7 +191,10 @@ def build_timeline(
         dur = frame_of(length, mrate)
         available = frame_of(music.duration, mrate)
         track = otio.schema.Track(name="A2 music", kind=otio.schema.TrackKind.Audio)
-        ref = otio.schema.ExternalReference(target_url=media_url(music.path), available_range=TR(RT(0, float(mrate)), RT(available, float(mrate))))
+        ref = otio.schema.ExternalReference(
+            target_url=media_url(music.path),
+            available_range=TR(RT(0, float(mrate)), RT(available, float(mrate))),
+        )
         keys = ducking_keyframes(decisions, length)
         clip = otio.schema.Clip(
             name=f"music: {Path(music.path).stem}",

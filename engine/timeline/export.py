@@ -75,7 +75,9 @@ def fcpx_rate_fix() -> Iterator[None]:
     try:
         yield
     finally:
-        mod.FcpxOtio._framerate_to_frame_duration, mod.FcpxXml._format_frame_rate, mod.to_rational_time = saved
+        mod.FcpxOtio._framerate_to_frame_duration, mod.FcpxXml._format_frame_rate, mod.to_rational_time = (
+            saved
+        )
 
 
 def _timeline_rate(timeline: otio.schema.Timeline) -> float:
@@ -126,7 +128,9 @@ def export_string(timeline: otio.schema.Timeline, fmt: str) -> str:
     return otio.adapters.write_to_string(timeline, adapter_name=adapter)
 
 
-def read_timeline(path: str | Path, fmt: str | None = None, rate: float | None = None) -> otio.schema.Timeline:
+def read_timeline(
+    path: str | Path, fmt: str | None = None, rate: float | None = None
+) -> otio.schema.Timeline:
     """Read a timeline we (or an NLE) wrote, with the same fixes; `rate` is needed for EDLs."""
     name = format_for(path, fmt)
     adapter = FORMATS[name][0]
@@ -143,4 +147,12 @@ def read_timeline(path: str | Path, fmt: str | None = None, rate: float | None =
     return result
 
 
-__all__ = ["FORMATS", "export_string", "export_timeline", "fcpx_rate_fix", "format_for", "read_timeline", "_timeline_rate"]
+__all__ = [
+    "FORMATS",
+    "export_string",
+    "export_timeline",
+    "fcpx_rate_fix",
+    "format_for",
+    "read_timeline",
+    "_timeline_rate",
+]

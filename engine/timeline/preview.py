@@ -71,7 +71,7 @@ def _crop_resize(image: np.ndarray, crop: list[float] | None, size: tuple[int, i
         else:
             nh = int(w / want)
             image = image[(h - nh) // 2 : (h - nh) // 2 + nh]
-    return np.asarray(Image.fromarray(image).resize(size, Image.BILINEAR))
+    return np.asarray(Image.fromarray(image).resize(size, Image.Resampling.BILINEAR))
 
 
 def _frames_between(path: str, start: float, end: float) -> Iterator[tuple[float, np.ndarray]]:
@@ -80,12 +80,13 @@ def _frames_between(path: str, start: float, end: float) -> Iterator[tuple[float
             return
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        base = float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
-        container.seek(int(max(0.0, start - 1.0 + base) / stream.time_base), stream=stream, backward=True)
+        tb = stream.time_base or Fraction(1, 90000)
+        base = float(stream.start_time * tb) if stream.start_time is not None else 0.0
+        container.seek(int(max(0.0, start - 1.0 + base) / tb), stream=stream, backward=True)
         for frame in container.decode(stream):
             if frame.pts is None:
                 continue
-            t = float(frame.pts * stream.time_base) - base
+            t = float(frame.pts * tb) - base
             if t < start - 1.0 / 10:
                 yield t, frame.to_ndarray(format="rgb24")
                 continue
@@ -205,10 +206,10 @@ def render_preview(timeline: otio.schema.Timeline, out: Path, job: Job | None = 
         step = 1024
         for i in range(0, len(audio), step):
             chunk = audio[i : i + step]
-            frame = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
-            frame.sample_rate = AUDIO_RATE
-            frame.pts = i
-            for packet in astream.encode(frame):
+            sound = av.AudioFrame.from_ndarray(chunk.reshape(1, -1), format="flt", layout="mono")
+            sound.sample_rate = AUDIO_RATE
+            sound.pts = i
+            for packet in astream.encode(sound):
                 container.mux(packet)
         for packet in astream.encode():
             container.mux(packet)
@@ -234,6 +235,8 @@ def write_contact_sheet(frames: list[tuple[np.ndarray, str]], out: Path, columns
         x, y = (i % cols) * tile_w, (i // cols) * (tile_h + text_h)
         sheet.paste(Image.fromarray(image).resize((tile_w, tile_h)), (x, y))
         lines = textwrap.wrap(f"{i + 1}. {reason}", width=38)[:4]
-        draw.multiline_text((x + 4, y + tile_h + 3), "\n".join(lines), fill=(235, 235, 235), font=font, spacing=2)
+        draw.multiline_text(
+            (x + 4, y + tile_h + 3), "\n".join(lines), fill=(235, 235, 235), font=font, spacing=2
+        )
     sheet.save(out)
     return out

@@ -43,12 +43,16 @@ def crop_for(media: MediaAnalysis, start_s: float, end_s: float, aspect: str) ->
     }
 
 
-def reframe_decisions(decisions: Sequence[Any], media: Sequence[MediaAnalysis], aspect: str) -> dict[str, dict[str, Any]]:
+def reframe_decisions(
+    decisions: Sequence[Any], media: Sequence[MediaAnalysis], aspect: str
+) -> dict[str, dict[str, Any]]:
     out = {}
     for d in decisions:
         c = d.choice
         info = media[c.candidate.media_index]
         if info.width <= 0:
             continue
-        out[d.decision_id] = crop_for(info, float(c.start / c.candidate.rate), float(c.end / c.candidate.rate), aspect)
+        out[d.decision_id] = crop_for(
+            info, float(c.start / c.candidate.rate), float(c.end / c.candidate.rate), aspect
+        )
     return out

@@ -10,9 +10,7 @@ from bridge.events import make_event
 from engine.config import load_config
 from engine.learning.policy import (
     latest_adapter,
-    load_base_planner,
     plan_examples,
-    plan_logprob_margins,
     train_policy,
 )
 from engine.learning.store import default_store
@@ -59,14 +57,9 @@ def test_dpo_adapter_raises_the_liked_plans_and_the_planner_applies_it(tmp_path:
     assert (adapter / "adapter_config.json").is_file()
     assert result.method == "dpo" and result.train_pairs + result.heldout_pairs == 3
 
-    # The tuned planner prefers the liked plans more than the base does, on the training requests.
-    from peft import PeftModel
-
-    base, tokenizer = load_base_planner(config)
-    before = plan_logprob_margins(base, tokenizer, examples)
-    tuned = PeftModel.from_pretrained(base, adapter)
-    after = plan_logprob_margins(tuned, tokenizer, examples)
-    assert sum(after) > sum(before), (before, after)
+    # On the held-out request the tuned planner prefers the liked plan by more than the base planner does.
+    assert result.heldout_pairs == 1
+    assert result.heldout_margin_gain is not None and result.heldout_margin_gain > 0
 
     from engine.planning.llm import load_planner
 

@@ -40,8 +40,12 @@ def footage(tmp_path_factory: pytest.TempPathFactory) -> EditFootage:
     from engine.synthetic import write_click_track, write_cuts, write_speech
 
     root = tmp_path_factory.mktemp("edit-footage")
-    t_int = write_speech(root / "interview.mp4", SENTENCES, 26.0, rate=Fraction(25), cuts=[130, 260, 380, 510], size=(320, 180))
-    t_broll = write_cuts(root / "broll.mp4", Fraction(25), [40, 75, 120, 160, 210, 260, 300], 340, tones=False, size=(320, 180))
+    t_int = write_speech(
+        root / "interview.mp4", SENTENCES, 26.0, rate=Fraction(25), cuts=[130, 260, 380, 510], size=(320, 180)
+    )
+    t_broll = write_cuts(
+        root / "broll.mp4", Fraction(25), [40, 75, 120, 160, 210, 260, 300], 340, tones=False, size=(320, 180)
+    )
     t_music = write_click_track(root / "music.wav", 100.0, 40.0, 0.3, 4)
     return EditFootage(
         media_from_truth(root / "interview.mp4", t_int, faces=face_samples(26.0, 0.7, 0.4)),

@@ -46,8 +46,11 @@ def media_from_truth(path: Path, truth, faces=None, start_timecode: float = 0.0,
         speech=[Span(start=a, end=b) for a, b in truth.speech],
         words=sentence_words(truth.sentences) if words is None else words,
         faces=faces or [],
-        quality=Quality(times=q_times, sharpness=[1.0 + (i % 7) for i in range(len(q_times))],
-                        motion=[float((i * 3) % 5) for i in range(len(q_times))]),  # fmt: skip
+        quality=Quality(
+            times=q_times,
+            sharpness=[1.0 + (i % 7) for i in range(len(q_times))],
+            motion=[float((i * 3) % 5) for i in range(len(q_times))],
+        ),  # fmt: skip
         models={"shots": "generator-truth"},
         start_timecode=start_timecode,
         variable_frame_rate=truth.vfr,
@@ -64,4 +67,7 @@ def music_from_truth(path: Path, truth) -> MediaAnalysis:
 
 def face_samples(duration: float, x: float, y: float, size: float = 0.2) -> list[FaceSample]:
     """A face centred at (x, y) (fractions of the frame) twice a second."""
-    return [FaceSample(time=t / 2, boxes=[[x - size / 2, y - size / 2, size, size, 0.9]]) for t in range(int(duration * 2))]
+    return [
+        FaceSample(time=t / 2, boxes=[[x - size / 2, y - size / 2, size, size, 0.9]])
+        for t in range(int(duration * 2))
+    ]

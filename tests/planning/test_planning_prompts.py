@@ -13,7 +13,15 @@ from engine.progress import Job
 
 def _edit(footage, config, data_dir, prompt, **kw):
     items = (footage.interview, footage.broll)
-    return run_edit([MediaRef(m.path) for m in items], prompt, config, data_dir, Job(), analysis=AnalysisReport(media=list(items)), **kw)
+    return run_edit(
+        [MediaRef(m.path) for m in items],
+        prompt,
+        config,
+        data_dir,
+        Job(),
+        analysis=AnalysisReport(media=list(items)),
+        **kw,
+    )
 
 
 @pytest.mark.parametrize("prompt", ["", "   \n\t "])
@@ -28,7 +36,12 @@ def test_ten_kilobyte_prompt_is_a_clear_error(footage, rules_config, data_dir):
 
 
 def test_contradictions_get_a_stated_default(footage, rules_config, data_dir):
-    result = _edit(footage, rules_config, data_dir, "a 10 second and 5 minute edit, vertical and square, keep silences and remove silences")
+    result = _edit(
+        footage,
+        rules_config,
+        data_dir,
+        "a 10 second and 5 minute edit, vertical and square, keep silences and remove silences",
+    )
     spec, notes = result.report["spec"], " | ".join(result.report["notes"])
     assert spec["target_duration"] == 10 and spec["aspect"] == "9:16" and spec["remove_silences"] is True
     assert "using the first, 10 s" in notes and "using 9:16" in notes and "removing them" in notes
@@ -49,7 +62,13 @@ def test_numbers_in_another_language_are_still_read():
 
 
 def test_options_override_the_prompt_and_say_so(footage, rules_config, data_dir):
-    result = _edit(footage, rules_config, data_dir, "a 20 second highlight reel", options={"target_duration": 8, "aspect": "1:1"})
+    result = _edit(
+        footage,
+        rules_config,
+        data_dir,
+        "a 20 second highlight reel",
+        options={"target_duration": 8, "aspect": "1:1"},
+    )
     assert result.report["spec"]["target_duration"] == 8 and result.report["spec"]["aspect"] == "1:1"
     assert any("target_duration set by the caller" in n for n in result.report["notes"])
     with pytest.raises(BadInput, match="aspect must be one of"):

@@ -23,7 +23,9 @@ AUTO_EDITOR_RESULT_S = 17.433008  # auto-editor's own test: example.mp4 with def
 @pytest.fixture(scope="module")
 def tightened(engine_data_dir):
     """'tighten this, remove silences' with the default planner (the LLM)."""
-    return run_edit([MediaRef(EXAMPLE)], "tighten this, remove silences", load_config(), engine_data_dir, Job())
+    return run_edit(
+        [MediaRef(EXAMPLE)], "tighten this, remove silences", load_config(), engine_data_dir, Job()
+    )
 
 
 def test_tighten_keeps_whole_words_and_lands_near_auto_editor(tightened):
@@ -35,10 +37,15 @@ def test_tighten_keeps_whole_words_and_lands_near_auto_editor(tightened):
     dialog = [t for t in result.timeline.tracks if t.name.startswith("A1")][0]
     edges = []
     for clip in dialog.find_clips():
-        edges += [clip.source_range.start_time.to_seconds(), clip.source_range.end_time_exclusive().to_seconds()]
+        edges += [
+            clip.source_range.start_time.to_seconds(),
+            clip.source_range.end_time_exclusive().to_seconds(),
+        ]
     for t in edges:
         inside = [w for w in words if w.start + 1e-3 < t < w.end - 1e-3]
-        assert not inside, f"cut at {t:.3f} s inside {inside[0].text!r} ({inside[0].start:.3f}-{inside[0].end:.3f})"
+        assert not inside, (
+            f"cut at {t:.3f} s inside {inside[0].text!r} ({inside[0].start:.3f}-{inside[0].end:.3f})"
+        )
     length = dialog.duration().to_seconds()
     assert abs(length - AUTO_EDITOR_RESULT_S) <= 0.15 * AUTO_EDITOR_RESULT_S, length
     kept = " ".join(c["transcript"] for c in result.report["clips"]).lower()
@@ -48,7 +55,9 @@ def test_tighten_keeps_whole_words_and_lands_near_auto_editor(tightened):
 def test_different_prompts_give_different_timelines(tightened, engine_data_dir):
     rules = load_config(environ={"AUTOEDIT__PLANNER__BACKEND": "rules"})
     short = run_edit([MediaRef(EXAMPLE)], "an 8 second highlight reel", rules, engine_data_dir, Job())
-    vertical = run_edit([MediaRef(EXAMPLE)], "tighten this for a vertical video with captions", rules, engine_data_dir, Job())
+    vertical = run_edit(
+        [MediaRef(EXAMPLE)], "tighten this for a vertical video with captions", rules, engine_data_dir, Job()
+    )
     assert len({report_digest(tightened), report_digest(short)}) == 2
     assert abs(short.report["duration"] - 8.0) <= 0.16
     assert abs(short.report["duration"] - tightened.report["duration"]) > 5
@@ -59,7 +68,14 @@ def test_different_prompts_give_different_timelines(tightened, engine_data_dir):
 
 def test_twenty_second_highlight_reel_with_music_cuts_on_beats(engine_data_dir):
     rules = load_config(environ={"AUTOEDIT__PLANNER__BACKEND": "rules"})
-    result = run_edit([MediaRef(p) for p in [*FACES, TITANIC]], "20 second highlight reel with music", rules, engine_data_dir, Job(), music=MUSIC)
+    result = run_edit(
+        [MediaRef(p) for p in [*FACES, TITANIC]],
+        "20 second highlight reel with music",
+        rules,
+        engine_data_dir,
+        Job(),
+        music=MUSIC,
+    )
     video = result.timeline.tracks[0]
     length = video.duration().to_seconds()
     assert abs(length - 20.0) <= 0.02 * 20.0, (length, result.report["notes"])
@@ -71,3 +87,24 @@ def test_twenty_second_highlight_reel_with_music_cuts_on_beats(engine_data_dir):
     errors = np.array([np.min(np.abs(beats - (offset + t))) for t in [0.0, *cuts]])
     assert np.mean(errors <= 0.040) >= 0.95, errors
     assert len({c["path"] for c in result.report["clips"]}) >= 3  # a reel, not one long take
+
+
+@pytest.mark.parametrize(
+    "prompt, duration, aspect",
+    [
+        ("a 10 second and 5 minute edit, vertical and square", 10.0, "9:16"),
+        ("Haz un vídeo corto de 15 segundos con los mejores momentos", 15.0, "16:9"),
+    ],
+)
+def test_llm_plans_are_schema_valid_and_held_to_the_prompt(
+    tightened, engine_data_dir, prompt, duration, aspect
+):
+    """Contradictory and non-English prompts through the LLM: valid specs, repairs stated (model loaded above)."""
+    from engine.planning.pipeline import plan_spec
+    from engine.planning.spec import EditSpec
+
+    spec, source, notes, _ = plan_spec(prompt, load_config(), engine_data_dir, Job())
+    assert source == "llm"
+    assert EditSpec.model_validate(spec.model_dump()) == spec
+    assert spec.target_duration == duration and spec.aspect == aspect
+    assert notes and notes[0].startswith("planner: SmolLM2")

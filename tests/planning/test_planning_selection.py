@@ -65,7 +65,10 @@ def test_same_seed_same_timeline_other_seed_another(footage, rules_config, data_
     b = _edit(footage, rules_config, data_dir, "a 10 second highlight reel", seed=0)
     assert a.timeline_id == b.timeline_id
     assert a.timeline.to_json_string() == b.timeline.to_json_string()
-    others = {report_digest(_edit(footage, rules_config, data_dir, "a 10 second highlight reel", seed=s)) for s in (1, 2, 3)}
+    others = {
+        report_digest(_edit(footage, rules_config, data_dir, "a 10 second highlight reel", seed=s))
+        for s in (1, 2, 3)
+    }
     assert others - {report_digest(a)}, "no seed gave an alternative"
     for s in (1, 2):
         alt = _edit(footage, rules_config, data_dir, "a 10 second highlight reel", seed=s)
@@ -84,7 +87,9 @@ def test_chronological_order_and_energy_arc(footage, rules_config, data_dir):
 
 def test_topics_steer_the_selection(footage, rules_config, data_dir):
     dog = _edit(footage, rules_config, data_dir, "a 6 second story about the dog", items=(footage.interview,))
-    wood = _edit(footage, rules_config, data_dir, "a 6 second story about choosing wood", items=(footage.interview,))
+    wood = _edit(
+        footage, rules_config, data_dir, "a 6 second story about choosing wood", items=(footage.interview,)
+    )
     assert any("Biscuit" in c["transcript"] for c in dog.report["clips"])
     assert any("wood" in c["transcript"] for c in wood.report["clips"])
     avoid = _edit(footage, rules_config, data_dir, "tighten this, no dog", items=(footage.interview,))
@@ -97,11 +102,27 @@ def test_near_duplicates_are_not_both_chosen():
     spec = EditSpec.for_style("highlight", target_duration=6.0, pacing=Pacing(min_shot_s=1.0, max_shot_s=4.0))
 
     def unit(start: int, text: str) -> Candidate:
-        c = Candidate(0, "/x.mp4", rate, start, start + 75, "speech", start // 75, text, [], [(start / 25, start / 25 + 3)])
+        c = Candidate(
+            0,
+            "/x.mp4",
+            rate,
+            start,
+            start + 75,
+            "speech",
+            start // 75,
+            text,
+            [],
+            [(start / 25, start / 25 + 3)],
+        )
         c.features = {"speech": 1.0}
         return c
 
-    cands = [unit(0, "we sand the table top"), unit(75, "we sand the table top"), unit(150, "then we oil it"), unit(225, "it dries overnight")]
+    cands = [
+        unit(0, "we sand the table top"),
+        unit(75, "we sand the table top"),
+        unit(150, "then we oil it"),
+        unit(225, "it dries overnight"),
+    ]
     scores = np.array([0.9, 0.9, 0.5, 0.4])
     picked = select(cands, scores, spec, rate)
     texts = [c.candidate.text for c in picked.choices]
@@ -131,7 +152,18 @@ def test_timeline_and_decisions_are_recorded(footage, rules_config, data_dir):
     placed = {c.metadata["autoedit"]["decision_id"] for c in result.timeline.tracks[0].find_clips()}
     assert placed == {d["decision_id"] for d in chosen}
     for d in chosen:
-        assert set(d) >= {"decision_id", "path", "source_start", "source_end", "record_start", "index", "score", "reason", "features", "transcript"}
+        assert set(d) >= {
+            "decision_id",
+            "path",
+            "source_start",
+            "source_end",
+            "record_start",
+            "index",
+            "score",
+            "reason",
+            "features",
+            "transcript",
+        }
         assert d["reason"] and isinstance(d["features"]["relevance"], float)
     meta = result.timeline.metadata["autoedit"]
     assert meta["timeline_id"] == result.timeline_id and meta["spec"]["target_duration"] == 10.0

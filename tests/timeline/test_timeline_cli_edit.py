@@ -27,7 +27,11 @@ def test_edit_writes_timeline_captions_preview_and_report(autoedit, synthetic, t
 
 def test_bad_prompt_and_missing_file_exit_2_naming_the_problem(autoedit, synthetic, tmp_path):
     clip = synthetic["cuts_25"].path
-    empty = autoedit("edit", clip, "--prompt", "  ", "-o", tmp_path / "x.otio", env={"AUTOEDIT__PLANNER__BACKEND": "rules"})
+    empty = autoedit(
+        "edit", clip, "--prompt", "  ", "-o", tmp_path / "x.otio", env={"AUTOEDIT__PLANNER__BACKEND": "rules"}
+    )
     assert empty.returncode == 2 and "prompt is empty" in empty.stderr
-    missing = autoedit("edit", tmp_path / "none.mp4", "--prompt", "tighten", env={"AUTOEDIT__PLANNER__BACKEND": "rules"})
+    missing = autoedit(
+        "edit", tmp_path / "none.mp4", "--prompt", "tighten", env={"AUTOEDIT__PLANNER__BACKEND": "rules"}
+    )
     assert missing.returncode == 2 and "none.mp4" in missing.stderr and "no such file" in missing.stderr

@@ -65,14 +65,22 @@ def test_cut_points_survive_each_format(analysed, config, tmp_path, name, fmt):
         assert rate in (25.0, 30000 / 1001, 30.0)
     else:  # the source's own rate, exact, not a rounded one
         assert abs(rate - media.rate[0] / media.rate[1]) < 1e-9
-    for rec, src, dur, _ in original:
+    for _rec, src, dur, _ in original:
         assert float(src).is_integer() and float(dur).is_integer()  # snapped to frames
-    path = export_timeline(result.timeline, tmp_path / f"edit.{ {'otio': 'otio', 'fcpxml': 'fcpxml', 'fcp7': 'xml', 'edl': 'edl'}[fmt] }", fmt)
+    path = export_timeline(
+        result.timeline,
+        tmp_path / f"edit.{ {'otio': 'otio', 'fcpxml': 'fcpxml', 'fcp7': 'xml', 'edl': 'edl'}[fmt] }",
+        fmt,
+    )
     back = _cuts(read_timeline(path, fmt, rate=rate))
     assert len(back) == len(original)
     for (r0, s0, d0, _), (r1, s1, d1, rate1) in zip(original, back, strict=True):
         scale = rate / rate1
-        assert abs(r0 - r1 * scale) <= 1 and abs(s0 - s1 * scale) <= 1 and abs(d0 - d1 * scale) <= 1, (fmt, original, back)
+        assert abs(r0 - r1 * scale) <= 1 and abs(s0 - s1 * scale) <= 1 and abs(d0 - d1 * scale) <= 1, (
+            fmt,
+            original,
+            back,
+        )
 
 
 def test_start_timecode_is_honoured(analysed, config, tmp_path):
@@ -91,7 +99,10 @@ def test_otio_keeps_metadata_and_every_track(analysed, config, tmp_path):
     assert [t.name for t in back.tracks] == [t.name for t in result.timeline.tracks]
     clip = next(iter(back.tracks[0].find_clips()))
     assert set(clip.metadata["autoedit"]) >= {"decision_id", "reason", "score", "features"}
-    assert clip.markers and clip.markers[0].metadata["autoedit"]["decision_id"] == clip.metadata["autoedit"]["decision_id"]
+    assert (
+        clip.markers
+        and clip.markers[0].metadata["autoedit"]["decision_id"] == clip.metadata["autoedit"]["decision_id"]
+    )
 
 
 def test_the_fcpxml_fix_is_needed_and_undone(analysed, config, tmp_path):

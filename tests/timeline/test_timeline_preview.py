@@ -29,7 +29,9 @@ def edit(tmp_path_factory):
     from engine.synthetic import write_click_track, write_speech
 
     root = tmp_path_factory.mktemp("preview")
-    truth = write_speech(root / "talk.mp4", SENTENCES, 10.0, rate=Fraction(25), cuts=[90, 170], size=(320, 180))
+    truth = write_speech(
+        root / "talk.mp4", SENTENCES, 10.0, rate=Fraction(25), cuts=[90, 170], size=(320, 180)
+    )
     music = write_click_track(root / "music.wav", 120.0, 20.0, 0.25, 4)
     talk = media_from_truth(root / "talk.mp4", truth, faces=face_samples(10.0, 0.75, 0.4))
     config = load_config(environ={"AUTOEDIT__PLANNER__BACKEND": "rules"})
@@ -66,8 +68,12 @@ def test_music_is_ducked_under_speech(edit):
         music = mix_audio(result.timeline, length)
     finally:
         result.timeline.tracks.insert(1, dialog)
-    ducked = [(a, b) for (a, ga), (b, gb) in zip(keys, keys[1:], strict=False) if ga == gb == -12.0 and b - a > 0.2]
-    open_ = [(a, b) for (a, ga), (b, gb) in zip(keys, keys[1:], strict=False) if ga == gb == 0.0 and b - a > 0.2]
+    ducked = [
+        (a, b) for (a, ga), (b, gb) in zip(keys, keys[1:], strict=False) if ga == gb == -12.0 and b - a > 0.2
+    ]
+    open_ = [
+        (a, b) for (a, ga), (b, gb) in zip(keys, keys[1:], strict=False) if ga == gb == 0.0 and b - a > 0.2
+    ]
     assert ducked, keys
 
     def peak(spans):
@@ -127,5 +133,14 @@ def _choices(result):
                          [w for w in media.words if w.start >= c["source_start"] - 1e-6 and w.end <= c["source_end"] + 1e-6])  # fmt: skip
         from engine.planning.selection import Choice
 
-        out.append(Choice(cand, start, end, 0, Fraction(c["record_start"]).limit_denominator(10**6), Fraction(c["record_end"]).limit_denominator(10**6)))
+        out.append(
+            Choice(
+                cand,
+                start,
+                end,
+                0,
+                Fraction(c["record_start"]).limit_denominator(10**6),
+                Fraction(c["record_end"]).limit_denominator(10**6),
+            )
+        )
     return out
