@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import threading
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -41,9 +42,17 @@ def _exact_rate(rate: float) -> Fraction:
     return Fraction(rate).limit_denominator(1001)
 
 
+_FCPX_LOCK = threading.RLock()  # the fix swaps module attributes: one block at a time across threads
+
+
 @contextlib.contextmanager
 def fcpx_rate_fix() -> Iterator[None]:
     """Exact frame durations and rates in the FCPXML adapter while inside the block."""
+    with _FCPX_LOCK:
+        yield from _fcpx_patched()
+
+
+def _fcpx_patched() -> Iterator[None]:
     # The plugin system may load its own copy of the module: patch the one the adapter calls.
     mod = otio.adapters.from_name("fcpx_xml").module()
 
