@@ -248,6 +248,8 @@ class BackgroundTrainer:
                 self._again = True
                 return True
             self.finished.clear()
+            # Said before the thread starts, so whoever got the ack for these events already sees it.
+            _write_state(self.data_dir, state="training", what=self.what[0], message="starting", error=None)
             self._thread = threading.Thread(target=self._run, name="autoedit-training", daemon=True)
             self._thread.start()
         log.info("background training started (%d events stored)", store.count())

@@ -30,7 +30,10 @@ log = logging.getLogger("autoedit.planning")
 DURATION_TOLERANCE = 0.01  # aim within 1 % so frame snapping keeps the result inside the promised 2 %
 MAX_CANDIDATES = 400  # the programme sees at most this many (the best by score); the rest cannot win
 SEED_SPREAD = 0.35
-SOLVER_SECONDS = 8.0  # HiGHS returns its best feasible edit when the proof of optimality takes longer
+# HiGHS stops at a node count, not a clock, so the same inputs and seed give the same edit however
+# busy the machine is; the time limit only guards against a pathological programme.
+SOLVER_NODES = 5000
+SOLVER_SECONDS = 120.0
 NEAR_DUPLICATE = 0.92  # cosine similarity of sentence embeddings above which two units say the same  # log-normal sigma of the score perturbation for seeds other than 0
 
 
@@ -195,7 +198,12 @@ def _solve(
         constraints=constraints,
         integrality=np.ones(n),
         bounds=Bounds(0, 1),
-        options={"time_limit": SOLVER_SECONDS, "mip_rel_gap": 5e-3, "disp": False},
+        options={
+            "node_limit": SOLVER_NODES,
+            "time_limit": SOLVER_SECONDS,
+            "mip_rel_gap": 5e-3,
+            "disp": False,
+        },
     )
     if result.x is None or result.status not in (0, 1):
         return None

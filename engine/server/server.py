@@ -65,6 +65,10 @@ class EngineServer:
         self.jobs: OrderedDict[str, JobRecord] = OrderedDict()
         self.peers: dict[bytes, dict[str, float]] = {}  # routing id -> {"heard", "sent"}
         self.store = store or default_store(self.data_dir)
+        # Learning runs inside the engine, in its own thread, once enough new events arrived; edits go on.
+        from engine.learning.trainer import BackgroundTrainer
+
+        self.trainer = BackgroundTrainer(config, self.data_dir)
         self.ready = threading.Event()
         self._stop = threading.Event()
         self._context = zmq.Context()
@@ -139,6 +143,7 @@ class EngineServer:
             self._worker.stop()
             self._worker.join(timeout=5)
             worker_done = not self._worker.is_alive()
+        self.trainer.stop(timeout_s=5)
         for sock in (self._inbox, self._router):
             if sock is not None:
                 sock.close()
@@ -388,6 +393,8 @@ class EngineServer:
                     }
                 )
         stored = self.store.add_events(valid) if valid else []
+        if valid:
+            self.trainer.events_stored(self.store)  # starts a background run when one is due; never blocks
         self._send(
             peer, protocol.reply(message, "ack", event_ids=stored, rejected=rejected, instance=self.instance)
         )

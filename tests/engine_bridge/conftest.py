@@ -43,6 +43,8 @@ def engine_argv(endpoint: str, data_dir: Path, *extra: str) -> list[str]:
 def engine_env(**server: object) -> dict[str, str]:
     """The current environment plus AUTOEDIT__SERVER__* overrides for the engine's `server` settings."""
     env = dict(os.environ)
+    # These engines test delivery, not learning: their events name no recorded timeline.
+    env["AUTOEDIT__LEARNING__BACKGROUND_TRAINING"] = "false"
     for key, value in server.items():
         env[f"AUTOEDIT__SERVER__{key.upper()}"] = str(value)
     return env

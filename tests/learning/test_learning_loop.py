@@ -12,8 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from engine.config import load_config
-from engine.learning import trainer
 from engine.learning.reward import reward_versions
 from engine.learning.simulate import (
     STEADY_FACES,
@@ -26,7 +24,7 @@ from engine.learning.simulate import (
     local_engine,
     requests_for,
 )
-from engine.learning.store import default_store
+from engine.learning.trainer import read_state
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO / ".." / "shared" / "media"
@@ -84,7 +82,6 @@ def learn(taste: Taste, tmp: Path, shared_data: Path, media: list[str]) -> Learn
     cfg_file.write_text(
         "planner:\n  backend: rules\nlearning:\n  train_after_events: 100\n", encoding="utf-8"
     )
-    config = load_config(cfg_file)
     with local_engine(data, tmp, cfg_file) as client:
         editor = SimulatedEditor(taste)
         before, before_reviews = acceptance_of(client, editor, fresh_requests(media))
@@ -92,23 +89,20 @@ def learn(taste: Taste, tmp: Path, shared_data: Path, media: list[str]) -> Learn
         reviews = collect_feedback(client, editor, stream, EVENTS)
         events = sum(len(r.events) for r in reviews)
 
-        # Training runs in the background; an edit submitted meanwhile comes back while it still runs.
-        store = default_store(data)
-        background = trainer.BackgroundTrainer(config, data)
-        try:
-            assert background.events_stored(store)
-            client.wait(
-                client.submit(*EditRequest(tuple(media), PROMPTS[0], 10.0, 7).submit_args()), timeout_s=300
-            )
-            edit_finished_while_training = background.running
-            # A host keeps polling its client (heartbeats) while it waits; so does this one.
-            deadline = time.monotonic() + 1800
-            while not background.finished.wait(0.5):
-                client.poll(timeout_ms=0)
-                assert time.monotonic() < deadline, "training did not finish within 30 min"
-        finally:
-            store.close()
-        assert background.last_error is None, background.last_error
+        # The engine itself started training when the feedback crossed `train_after_events`; an edit
+        # submitted meanwhile comes back while that training still runs.
+        assert read_state(data).get("state") == "training", read_state(data)
+        client.wait(
+            client.submit(*EditRequest(tuple(media), PROMPTS[0], 10.0, 7).submit_args()), timeout_s=300
+        )
+        edit_finished_while_training = read_state(data).get("state") == "training"
+        # A host keeps polling its client (heartbeats) while it waits; the poll is also this loop's wait.
+        deadline = time.monotonic() + 1800
+        while read_state(data).get("state") == "training":
+            client.poll(timeout_ms=500)
+            assert time.monotonic() < deadline, "training did not finish within 30 min"
+        state = read_state(data)
+        assert state.get("state") == "idle" and state.get("error") is None, state
         meta = reward_versions(data).meta()
         assert meta is not None
         after, after_reviews = acceptance_of(client, editor, fresh_requests(media))
