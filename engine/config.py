@@ -180,7 +180,9 @@ def _describe(error: ValidationError, source: str) -> str:
     return f"{source}: " + "; ".join(lines)
 
 
-def load_config(path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None) -> EngineConfig:
+def load_config(
+    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+) -> EngineConfig:
     env = dict(os.environ if environ is None else environ)
     data = _read_yaml(CONFIG_DIR / "default.yaml")
     sources = ["configs/default.yaml"]
