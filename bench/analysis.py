@@ -1,6 +1,6 @@
 """Analysis speed on this machine, as ratios against a raw decode measured in the same run.
 
-    .venv/bin/python bench/analyze.py [FILE ...] [--analysers shots,faces,quality] [--no-stock]
+    .venv/bin/python bench/analysis.py [FILE ...] [--analysers shots,faces,quality] [--no-stock]
 
 Per file: raw decode (the baseline), each video analyser alone (one pass each, fresh cache), all of
 them in one pass, a cached second run, and TransNetV2 as its package runs it (`predict_frames`)
