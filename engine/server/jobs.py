@@ -181,6 +181,7 @@ class JobRecord:
     message: str = ""
     control: Job = field(default_factory=Job)
     final: dict[str, Any] | None = None  # the result or error push, kept for re-delivery
+    final_sent: bool = False  # set by the server loop once the client has been sent `final`
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
@@ -242,17 +243,19 @@ def execute(
     try:
         job.check()
         fields = function(record.request, config, data_dir, job)
-        record.final = {"type": "result", "job_id": record.job_id, "kind": record.request.kind, **fields}
-        record.state = "done"
+        final = {"type": "result", "job_id": record.job_id, "kind": record.request.kind, **fields}
+        state = "done"
     except Exception as exc:  # every failure becomes an error push; the worker keeps going
         if not isinstance(exc, AutoEditError):
             log.exception("job %s (%s) failed", record.job_id, record.request.kind)
         else:
             log.info("job %s ended: %s", record.job_id, exc)
-        record.final = failure(exc, record.job_id)
-        record.state = "cancelled" if isinstance(exc, Cancelled) else "failed"
-    record.finished = time.time()
-    return record.final
+        final = failure(exc, record.job_id)
+        state = "cancelled" if isinstance(exc, Cancelled) else "failed"
+    if not record.ended:  # a client's cancel may already have ended it (the server said so at once)
+        record.final, record.state = final, state
+        record.finished = time.time()
+    return record.final or final
 
 
 class Worker(threading.Thread):

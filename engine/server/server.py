@@ -194,9 +194,13 @@ class EngineServer:
             record = self.jobs.get(job_id.decode())
             if record is None:
                 continue
-            self._send(record.peer, json.loads(body))
             if kind == b"final":
+                if not record.final_sent:  # not when a cancel already ended the job for its client
+                    record.final_sent = True
+                    self._send(record.peer, json.loads(body))
                 self._forget_old_jobs()
+            elif not record.ended:
+                self._send(record.peer, json.loads(body))
 
     def _forget_old_jobs(self) -> None:
         ended = [job_id for job_id, r in self.jobs.items() if r.ended]
@@ -328,19 +332,18 @@ class EngineServer:
         if record is None:
             self._send(peer, protocol.error(protocol.NOT_FOUND, f"no job {request.job_id}", message["id"]))
             return
-        if record.state == "queued":
+        if record.state in ("queued", "running"):
+            # The job ends for its client now; a running one stops its work at its next progress report,
+            # in the background, and whatever it returns then is dropped.
+            was = record.state
             record.control.cancel()
             record.state = "cancelled"
             record.finished = time.time()
-            record.final = protocol.error(
-                protocol.CANCELLED, "cancelled before it started", job_id=record.job_id
-            )
+            reason = "cancelled before it started" if was == "queued" else "cancelled"
+            record.final = protocol.error(protocol.CANCELLED, reason, job_id=record.job_id)
             self._send(peer, protocol.reply(message, "accepted", job_id=record.job_id, state="cancelled"))
+            record.final_sent = True
             self._send(record.peer, record.final)
-            return
-        if record.state == "running":
-            record.control.cancel()  # the job raises Cancelled at its next progress report
-            self._send(peer, protocol.reply(message, "accepted", job_id=record.job_id, state="cancelling"))
             return
         self._send(peer, protocol.reply(message, "accepted", job_id=record.job_id, state=record.state))
 

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-import opentimelineio as otio
+import time
 
+import opentimelineio as otio
+import pytest
+
+from bridge.client import JobFailed
 from bridge.events import make_event
 from engine.learning.store import default_store
 
@@ -40,3 +44,27 @@ def test_edit_job_returns_the_timeline_exports_and_takes_feedback_on_its_decisio
     finally:
         store.close()
     assert sorted(p.name for p in clip.path.parent.iterdir()) == media_before
+
+
+def test_cancelling_an_edit_during_cold_analysis_ends_it_within_a_second(
+    shared_media, start_engine, make_client, tmp_path
+):
+    # A fresh data dir: nothing cached, so the job is deep in model work (shots, faces, speech) when cancelled.
+    clip = shared_media / "talking_head" / "video_retalking" / "face_1.mp4"
+    engine = start_engine(data_dir=tmp_path / "engine", env={"AUTOEDIT__PLANNER__BACKEND": "rules"})
+    client = make_client(engine.endpoint)
+    job_id = client.submit([{"path": str(clip)}], "a short cut", {"target_duration": 3})
+    deadline = time.monotonic() + 120
+    while not any(
+        m.get("job_id") == job_id and m["type"] == "progress" and m["stage"].startswith("analyse/")
+        for m in client.poll(timeout_ms=100)
+    ):
+        assert time.monotonic() < deadline, "the edit never reported analysis progress"
+    assert client.cancel(job_id)["state"] == "cancelled"
+    with pytest.raises(JobFailed) as failed:
+        client.wait(job_id, timeout_s=1.0)  # TimeoutError here would mean the cancel took over a second
+    assert failed.value.code == "cancelled"
+    assert client.status(job_id)["job"]["state"] == "cancelled"
+    # The engine keeps serving: a cheap job submitted next completes once the cancelled work has unwound.
+    probe = client.submit([{"path": str(clip)}], "", kind="probe")
+    assert client.wait(probe, timeout_s=300)["type"] == "result"

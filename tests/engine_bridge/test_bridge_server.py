@@ -71,7 +71,7 @@ def test_cancel_stops_a_running_job_within_a_second(start_engine, make_client):
     client = make_client(engine.endpoint)
     job_id = client.submit([{"path": str(PROBE_CLIP)}] * 20, "", kind="probe")
     _wait_for_progress(client, job_id, "decode")
-    assert client.cancel(job_id)["state"] == "cancelling"
+    assert client.cancel(job_id)["state"] == "cancelled"
     with pytest.raises(JobFailed) as failed:
         client.wait(job_id, timeout_s=1.0)  # TimeoutError here would mean cancel was not honoured in 1 s
     assert failed.value.code == "cancelled"
