@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.errors import BadInput, ModelNotFound
 from engine.learning.pairs import plan_pairs
+from engine.learning.progress import trainer_progress
 from engine.learning.store import EventStore
 from engine.learning.versions import ModelVersions
 from engine.progress import Job
@@ -179,7 +180,7 @@ def train_policy(
     import torch
     from datasets import Dataset
     from peft import LoraConfig
-    from transformers import PrinterCallback, TrainerCallback
+    from transformers import PrinterCallback
     from trl import DPOConfig, DPOTrainer
 
     groups = sorted({e.group for e in examples})
@@ -221,14 +222,6 @@ def train_policy(
             dataloader_num_workers=0,
         )
 
-        class _Progress(TrainerCallback):
-            def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001
-                job.report(
-                    "policy",
-                    0.9 * state.global_step / max(state.max_steps, 1),
-                    f"step {state.global_step}/{state.max_steps}",
-                )
-
         dataset = Dataset.from_list(
             [
                 {
@@ -245,7 +238,7 @@ def train_policy(
             train_dataset=dataset,
             processing_class=tokenizer,
             peft_config=peft_config,
-            callbacks=[_Progress()],
+            callbacks=[trainer_progress(job, "policy")],
         )
         trainer.remove_callback(PrinterCallback)  # progress goes to our log, not stdout
         trainer.train()

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from engine.errors import BadInput, ModelNotFound
+from engine.learning.progress import trainer_progress
 from engine.learning.render import RENDER_VERSION, as_dict, render_decision
 from engine.learning.versions import ModelVersions
 from engine.progress import Job
@@ -243,7 +244,6 @@ def train_reward(
         AutoModelForSequenceClassification,
         AutoTokenizer,
         PrinterCallback,
-        TrainerCallback,
     )
     from trl import RewardConfig, RewardTrainer
 
@@ -299,23 +299,15 @@ def train_reward(
             dataloader_num_workers=0,
         )
 
-        class _Progress(TrainerCallback):
-            def on_step_end(self, args, state, control, **kwargs):  # noqa: ANN001
-                job.report(
-                    "reward",
-                    0.9 * state.global_step / max(state.max_steps, 1),
-                    f"step {state.global_step}/{state.max_steps}",
-                )
-
-            def on_log(self, args, state, control, logs=None, **kwargs):  # noqa: ANN001
-                if logs:
-                    log.info("reward %s step %d: %s", name, state.global_step, logs)
-
         dataset = Dataset.from_dict(
             {"chosen": [p.chosen for p in train], "rejected": [p.rejected for p in train]}
         )
         trainer = RewardTrainer(
-            model=model, args=args, train_dataset=dataset, processing_class=tokenizer, callbacks=[_Progress()]
+            model=model,
+            args=args,
+            train_dataset=dataset,
+            processing_class=tokenizer,
+            callbacks=[trainer_progress(job, "reward", label=name)],
         )
         trainer.remove_callback(PrinterCallback)  # progress goes to our log, not stdout
         trainer.train()
