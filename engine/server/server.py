@@ -199,7 +199,7 @@ class EngineServer:
                     record.final_sent = True
                     self._send(record.peer, json.loads(body))
                 self._forget_old_jobs()
-            elif not record.ended:
+            elif not record.final_sent:  # progress queued before the end still goes; none after a cancel
                 self._send(record.peer, json.loads(body))
 
     def _forget_old_jobs(self) -> None:
