@@ -244,7 +244,8 @@ def train_policy(
         trainer.train()
         job.check()
         tuned: Any = trainer.model
-        tuned.save_pretrained(tmp / "adapter")
+        # LoRA leaves the vocabulary alone; "auto" would look the base model up on the Hub to check.
+        tuned.save_pretrained(tmp / "adapter", save_embedding_layers=False)
         margins = plan_logprob_margins(tuned, tokenizer, held) if held else []
         del trainer
         shutil.rmtree(tmp / "run", ignore_errors=True)

@@ -14,7 +14,7 @@ from engine.learning.policy import (
     train_policy,
 )
 from engine.learning.store import default_store
-from engine.planning.spec import EditSpec
+from engine.planning.spec import EditSpec, Pacing
 
 PROMPTS = ["a quick teaser of the trip", "cut the best moments of the match", "a short reel for the launch"]
 
@@ -28,9 +28,8 @@ def test_dpo_adapter_raises_the_liked_plans_and_the_planner_applies_it(tmp_path:
         for pacing, verdict in (("fast", "accept"), ("slow", "reject")):
             lo, hi = (0.6, 2.5) if pacing == "fast" else (2.0, 10.0)
             spec = EditSpec.for_style("highlight", target_duration=20.0).model_copy(
-                update={"pacing": {"min_shot_s": lo, "max_shot_s": hi}}
+                update={"pacing": Pacing(min_shot_s=lo, max_shot_s=hi)}
             )
-            spec = EditSpec.model_validate(spec.model_dump())
             tid = str(uuid.uuid4())
             decisions = [
                 {
