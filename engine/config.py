@@ -68,7 +68,7 @@ class Analysis(Section):
     asr_compute_type: str = "int8"
     # auto = the tracker measured best on shared/media/music (bench/beats.py): BeatNet weights + madmom's DBN
     beats_backend: Literal["auto", "beatnet", "madmom", "librosa"] = "auto"
-    faces_backend: Literal["mediapipe", "ultralytics"] = "mediapipe"
+    faces_backend: Literal["mediapipe", "detector"] = "mediapipe"  # detector: models.faces, as objects
     face_sample_fps: float = Field(2.0, gt=0)
     quality_sample_fps: float = Field(4.0, gt=0)
     objects: bool = False

@@ -1,8 +1,9 @@
-"""Objects (and, in the studio profile, faces) with ultralytics YOLO / RT-DETR from local weights.
+"""Objects (and, in the studio profile, faces) from a detector with local weights.
 
-Studio profile only: the weights are a local file (`models.objects.path`, found by
-`engine.models.locate`, never downloaded) and ultralytics comes from the `studio` extra. A `.pt` file
-loads trained weights; a `.yaml` builds the architecture untrained (what the tests exercise here).
+Studio profile only: the weights are local (`models.objects`, found by `engine.models.locate`, never
+downloaded). Two backends behind one `Detector`: ultralytics YOLO / RT-DETR from a `.pt` file (or built
+untrained from a `.yaml`; ultralytics comes from the `studio` extra and needs torchvision), and any
+transformers object-detection model directory, RT-DETR included, which needs no torchvision.
 Boxes are fractions of the upright frame: [x, y, w, h, score, class_id] with the class names in
 `labels`.
 """
@@ -12,8 +13,11 @@ from __future__ import annotations
 import functools
 import os
 import threading
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Protocol
+
+import numpy as np
 
 from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
 from engine.config import ModelSpec
@@ -40,42 +44,96 @@ def _ultralytics(spec_name: str) -> Any:
     return ultralytics
 
 
-@functools.lru_cache(maxsize=4)
-def load_detector(weights: Path, device: str) -> tuple[Any, threading.Lock]:
-    """YOLO or RT-DETR (chosen by the file name) built once per process, with a lock for its predictor."""
-    ultralytics = _ultralytics(weights.name)
-    kind = ultralytics.RTDETR if "rtdetr" in weights.name.lower() else ultralytics.YOLO
-    model = kind(str(weights))
-    model.to(device)
-    return model, threading.Lock()
+class Detector(Protocol):
+    def detect(self, image: np.ndarray) -> tuple[list[list[float]], list[str]]:
+        """[x, y, w, h, score, class_id] fractions of the RGB `image`, best first, and each class name."""
+        ...
 
 
-def detections(model: Any, lock: threading.Lock, image: Any) -> tuple[list[list[float]], list[str]]:
-    """[x, y, w, h, score, class_id] fractions of `image`, best first, and each box's class name."""
-    with lock:
-        result = model.predict(image, verbose=False, conf=MIN_SCORE)[0]
-    height, width = result.orig_shape
-    names = result.names
-    boxes, labels = [], []
-    for (x0, y0, x1, y1), score, cls in zip(
-        result.boxes.xyxy.tolist(), result.boxes.conf.tolist(), result.boxes.cls.tolist(), strict=True
-    ):
-        boxes.append(
-            [
-                round(max(x0, 0) / width, 5),
-                round(max(y0, 0) / height, 5),
-                round((min(x1, width) - max(x0, 0)) / width, 5),
-                round((min(y1, height) - max(y0, 0)) / height, 5),
-                round(float(score), 4),
-                int(cls),
-            ]
-        )
-        labels.append(str(names.get(int(cls), cls)))
+def _box_fractions(xyxy: Iterable[float], score: float, cls: int, width: int, height: int) -> list[float]:
+    x0, y0, x1, y1 = xyxy
+    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+    return [
+        round(x0 / width, 5),
+        round(y0 / height, 5),
+        round(max(x1 - x0, 0) / width, 5),
+        round(max(y1 - y0, 0) / height, 5),
+        round(float(score), 4),
+        int(cls),
+    ]
+
+
+def _best_first(boxes: list[list[float]], labels: list[str]) -> tuple[list[list[float]], list[str]]:
     order = sorted(range(len(boxes)), key=lambda i: -boxes[i][4])
     return [boxes[i] for i in order], [labels[i] for i in order]
 
 
-class UltralyticsObjects:
+class UltralyticsDetector:
+    """YOLO or RT-DETR (chosen by the file name) from a `.pt` file, or built untrained from a `.yaml`."""
+
+    def __init__(self, weights: Path, device: str):
+        ultralytics = _ultralytics(weights.name)
+        kind = ultralytics.RTDETR if "rtdetr" in weights.name.lower() else ultralytics.YOLO
+        self.model = kind(str(weights))
+        self.model.to(device)
+        self.lock = threading.Lock()
+
+    def detect(self, image: np.ndarray) -> tuple[list[list[float]], list[str]]:
+        with self.lock:  # its predictor keeps per-call state
+            result = self.model.predict(image[:, :, ::-1], verbose=False, conf=MIN_SCORE)[0]  # takes BGR
+        height, width = result.orig_shape
+        boxes, labels = [], []
+        for xyxy, score, cls in zip(
+            result.boxes.xyxy.tolist(), result.boxes.conf.tolist(), result.boxes.cls.tolist(), strict=True
+        ):
+            boxes.append(_box_fractions(xyxy, score, int(cls), width, height))
+            labels.append(str(result.names.get(int(cls), cls)))
+        return _best_first(boxes, labels)
+
+
+class TransformersDetector:
+    """Any transformers object-detection model (RT-DETR, DETR, ...) saved as a model directory.
+
+    Needs no torchvision, so it also runs on a CPU-only torch.
+    """
+
+    def __init__(self, weights: Path, device: str):
+        import torch
+        from transformers import AutoImageProcessor, AutoModelForObjectDetection
+
+        self.torch = torch
+        self.device = device
+        self.model = AutoModelForObjectDetection.from_pretrained(str(weights)).to(device).eval()
+        # The model's own preprocessing on its PIL backend: the default one wants torchvision.
+        self.processor = AutoImageProcessor.from_pretrained(str(weights), backend="pil")
+        self.names: dict[int, str] = dict(self.model.config.id2label)
+
+    def detect(self, image: np.ndarray) -> tuple[list[list[float]], list[str]]:
+        height, width = image.shape[:2]
+        inputs = self.processor(images=[image], return_tensors="pt").to(self.device)
+        with self.torch.inference_mode():
+            outputs = self.model(**inputs)
+        (result,) = self.processor.post_process_object_detection(
+            outputs, threshold=MIN_SCORE, target_sizes=[(height, width)]
+        )
+        boxes, labels = [], []
+        for xyxy, score, cls in zip(
+            result["boxes"].tolist(), result["scores"].tolist(), result["labels"].tolist(), strict=True
+        ):
+            boxes.append(_box_fractions(xyxy, score, int(cls), width, height))
+            labels.append(self.names.get(int(cls), str(cls)))
+        return _best_first(boxes, labels)
+
+
+@functools.lru_cache(maxsize=4)
+def load_detector(weights: Path, device: str) -> Detector:
+    """Built once per process: a transformers model directory, else an ultralytics weights file."""
+    if weights.is_dir() and (weights / "config.json").is_file():
+        return TransformersDetector(weights, device)
+    return UltralyticsDetector(weights, device)
+
+
+class Objects:
     name: ClassVar[str] = "objects"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("objects",)
@@ -108,15 +166,15 @@ class UltralyticsObjects:
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         assert self.video is not None
-        model, lock = load_detector(locate(self.spec, self.name), self.device)
+        detector = load_detector(locate(self.spec, self.name), self.device)
         samples = []
         for frame in inputs.frames(self.video):
-            boxes, labels = detections(model, lock, frame.image[:, :, ::-1])  # ultralytics takes BGR arrays
+            boxes, labels = detector.detect(frame.image)
             samples.append({"time": round(frame.time, 6), "boxes": boxes, "labels": labels})
         return {"objects": samples}
 
 
-class UltralyticsFaces(UltralyticsObjects):
+class DetectorFaces(Objects):
     """Faces from a face-trained detector: the boxes of its class named 'face'."""
 
     name: ClassVar[str] = "faces"

@@ -43,10 +43,10 @@ def _shots(config: EngineConfig, data_dir: Path) -> Analyser:
 
 
 def _faces(config: EngineConfig, data_dir: Path) -> Analyser:
-    if config.analysis.faces_backend == "ultralytics":
-        from engine.analysis.objects import UltralyticsFaces
+    if config.analysis.faces_backend == "detector":
+        from engine.analysis.objects import DetectorFaces
 
-        return UltralyticsFaces(config.models.faces, config.analysis.face_sample_fps, config.torch_device())
+        return DetectorFaces(config.models.faces, config.analysis.face_sample_fps, config.torch_device())
     from engine.analysis.faces import MediaPipeFaces
 
     return MediaPipeFaces(config.models.faces, config.analysis.face_sample_fps)
@@ -59,9 +59,9 @@ def _quality(config: EngineConfig, data_dir: Path) -> Analyser:
 
 
 def _objects(config: EngineConfig, data_dir: Path) -> Analyser:
-    from engine.analysis.objects import UltralyticsObjects
+    from engine.analysis.objects import Objects
 
-    return UltralyticsObjects(config.models.objects, config.analysis.face_sample_fps, config.torch_device())
+    return Objects(config.models.objects, config.analysis.face_sample_fps, config.torch_device())
 
 
 VIDEO_ENTRIES: list[Entry] = [
