@@ -30,7 +30,7 @@ def motion(grey: np.ndarray, previous: np.ndarray) -> float:
 
 class Quality:
     name: ClassVar[str] = "quality"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"
     fields: ClassVar[tuple[str, ...]] = ("quality",)
 
     def __init__(self, sample_fps: float):

@@ -158,7 +158,7 @@ class VideoPass:
                     for request in requests:
                         if not samplers[request].wants(time) or self._all_closed(request):
                             continue
-                        image = _scaled(frame, request, sizes[request], quarter_turns)
+                        image = scale_frame(frame, request, sizes[request], quarter_turns)
                         self._deliver(request, Frame(index=index, time=time, image=image), job)
                     index += 1
                     self.stats.decoded_frames = index
@@ -199,12 +199,21 @@ class VideoPass:
                     continue
 
 
-def _scaled(
+# swscale's filter spans the whole footprint of a big shrink: BICUBIC from 1080p to 48x27 costs 2.7 ms a
+# frame here. Averaging (AREA) down to 5x the target first and then applying the requested filter costs
+# 1.5 ms, moves pixels by 0.2/255 on average and TransNetV2's cut probabilities by < 0.02 (same cuts).
+PRESCALE_FROM = 8  # shrink factor (both axes) from which the picture is averaged down first
+PRESCALE_TO = 5  # the intermediate size, in multiples of the target
+
+
+def scale_frame(
     frame: av.VideoFrame, request: VideoRequest, size: tuple[int, int], quarter_turns: int
 ) -> np.ndarray:
     width, height = size
     if quarter_turns % 2:  # scale the stored picture to the rotated box, then turn it upright
         width, height = height, width
+    if frame.width >= PRESCALE_FROM * width and frame.height >= PRESCALE_FROM * height:
+        frame = frame.reformat(width=PRESCALE_TO * width, height=PRESCALE_TO * height, interpolation="AREA")
     image: np.ndarray = frame.reformat(
         width=width, height=height, format=request.pixel_format, interpolation=request.interpolation
     ).to_ndarray()

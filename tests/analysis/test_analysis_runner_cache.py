@@ -77,23 +77,25 @@ def test_second_run_is_all_cache_and_a_version_bump_recomputes_only_its_field(sy
     cache = AnalysisCache(tmp_path)
     chosen = _video(config, tmp_path)
     first, run1 = analyse_media(clip.path, chosen, cache, Job())
-    assert sorted(run1.computed) == ["faces@1", "quality@1", "shots@1"]
+    names = {a.name: f"{a.name}@{a.version}" for _, a in chosen}
+    assert sorted(run1.computed) == sorted(names.values())
     assert run1.video_passes == 1  # three analysers, one decode
     assert run1.decoded_frames == clip.truth.frame_count
     second, run2 = analyse_media(clip.path, chosen, cache, Job())
-    assert run2.computed == [] and sorted(run2.cached) == ["faces@1", "quality@1", "shots@1"]
+    assert run2.computed == [] and sorted(run2.cached) == sorted(names.values())
     assert run2.video_passes == 0 and run2.decoded_frames == 0
     assert second == first
 
-    class QualityV2(Quality):
-        version: ClassVar[str] = "2"
+    class QualityNext(Quality):
+        version: ClassVar[str] = Quality.version + "-next"
 
     bumped = [
-        (e, QualityV2(config.analysis.quality_sample_fps) if a.name == "quality" else a) for e, a in chosen
+        (e, QualityNext(config.analysis.quality_sample_fps) if a.name == "quality" else a) for e, a in chosen
     ]
     third, run3 = analyse_media(clip.path, bumped, cache, Job())
-    assert run3.computed == ["quality@2"] and sorted(run3.cached) == ["faces@1", "shots@1"]
-    assert third.models["quality"] == "laplacian-variance+frame-difference@2"
+    assert run3.computed == [f"quality@{QualityNext.version}"]
+    assert sorted(run3.cached) == [names["faces"], names["shots"]]
+    assert third.models["quality"] == f"laplacian-variance+frame-difference@{QualityNext.version}"
     assert third.quality == first.quality and third.shots == first.shots
 
 
@@ -108,7 +110,7 @@ def test_changed_setting_recomputes_that_analyser(synthetic, config, tmp_path):
         }
     )
     media, run = analyse_media(clip.path, _video(faster, tmp_path), cache, Job())
-    assert run.computed == ["quality@1"]
+    assert run.computed == [f"quality@{Quality.version}"]
     assert len(media.quality.times) == pytest.approx(clip.truth.duration * 8, abs=1)
 
 
