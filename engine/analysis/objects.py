@@ -13,7 +13,6 @@ from __future__ import annotations
 import functools
 import os
 import threading
-from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar, Protocol
 
@@ -50,20 +49,29 @@ class Detector(Protocol):
         ...
 
 
-def _box_fractions(xyxy: Iterable[float], score: float, cls: int, width: int, height: int) -> list[float]:
-    x0, y0, x1, y1 = xyxy
-    x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
-    return [
-        round(x0 / width, 5),
-        round(y0 / height, 5),
-        round(max(x1 - x0, 0) / width, 5),
-        round(max(y1 - y0, 0) / height, 5),
-        round(float(score), 4),
-        int(cls),
-    ]
-
-
-def _best_first(boxes: list[list[float]], labels: list[str]) -> tuple[list[list[float]], list[str]]:
+def _as_fractions(
+    xyxy: list[list[float]],
+    scores: list[float],
+    classes: list[int],
+    names: dict[int, str],
+    size: tuple[int, int],
+) -> tuple[list[list[float]], list[str]]:
+    """Pixel corner boxes -> [x, y, w, h, score, class_id] fractions clipped to the frame, best first."""
+    width, height = size
+    boxes, labels = [], []
+    for (x0, y0, x1, y1), score, cls in zip(xyxy, scores, classes, strict=True):
+        x0, y0, x1, y1 = max(x0, 0), max(y0, 0), min(x1, width), min(y1, height)
+        boxes.append(
+            [
+                round(x0 / width, 5),
+                round(y0 / height, 5),
+                round(max(x1 - x0, 0) / width, 5),
+                round(max(y1 - y0, 0) / height, 5),
+                round(float(score), 4),
+                int(cls),
+            ]
+        )
+        labels.append(str(names.get(int(cls), cls)))
     order = sorted(range(len(boxes)), key=lambda i: -boxes[i][4])
     return [boxes[i] for i in order], [labels[i] for i in order]
 
@@ -82,13 +90,10 @@ class UltralyticsDetector:
         with self.lock:  # its predictor keeps per-call state
             result = self.model.predict(image[:, :, ::-1], verbose=False, conf=MIN_SCORE)[0]  # takes BGR
         height, width = result.orig_shape
-        boxes, labels = [], []
-        for xyxy, score, cls in zip(
-            result.boxes.xyxy.tolist(), result.boxes.conf.tolist(), result.boxes.cls.tolist(), strict=True
-        ):
-            boxes.append(_box_fractions(xyxy, score, int(cls), width, height))
-            labels.append(str(result.names.get(int(cls), cls)))
-        return _best_first(boxes, labels)
+        boxes = result.boxes
+        return _as_fractions(
+            boxes.xyxy.tolist(), boxes.conf.tolist(), boxes.cls.tolist(), result.names, (width, height)
+        )
 
 
 class TransformersDetector:
@@ -116,13 +121,13 @@ class TransformersDetector:
         (result,) = self.processor.post_process_object_detection(
             outputs, threshold=MIN_SCORE, target_sizes=[(height, width)]
         )
-        boxes, labels = [], []
-        for xyxy, score, cls in zip(
-            result["boxes"].tolist(), result["scores"].tolist(), result["labels"].tolist(), strict=True
-        ):
-            boxes.append(_box_fractions(xyxy, score, int(cls), width, height))
-            labels.append(self.names.get(int(cls), str(cls)))
-        return _best_first(boxes, labels)
+        return _as_fractions(
+            result["boxes"].tolist(),
+            result["scores"].tolist(),
+            result["labels"].tolist(),
+            self.names,
+            (width, height),
+        )
 
 
 @functools.lru_cache(maxsize=4)
