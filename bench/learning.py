@@ -25,6 +25,7 @@ from engine.config import load_config  # noqa: E402
 from engine.learning.pairs import preference_pairs  # noqa: E402
 from engine.learning.reward import train_reward  # noqa: E402
 from engine.learning.simulate import (  # noqa: E402
+    SIMULATION_FOOTAGE,
     STEADY_FACES,
     SimulatedEditor,
     Taste,
@@ -36,16 +37,6 @@ from engine.learning.simulate import (  # noqa: E402
 from engine.learning.store import default_store  # noqa: E402
 
 MEDIA = REPO / ".." / "shared" / "media"
-FOOTAGE = [
-    "talking_head/video_retalking/face_1.mp4",
-    "talking_head/video_retalking/face_2.mp4",
-    "talking_head/video_retalking/face_3.mp4",
-    "talking_head/video_retalking/face_4.mp4",
-    "talking_head/video_retalking/face_5.mp4",
-    "video_cuts/movienet_test1_titanic.mp4",
-    "video_cuts/moviepy/chaplin.mp4",
-    "video_cuts/pyscenedetect_issue-134-rotate.mp4",
-]
 
 
 def main() -> int:
@@ -65,7 +56,7 @@ def main() -> int:
         "opposite": STEADY_FACES.opposite(),
         "random": Taste.random(args.seed),
     }[args.taste]
-    media = [str((MEDIA / p).resolve()) for p in FOOTAGE]
+    media = [str((MEDIA / p).resolve()) for p in SIMULATION_FOOTAGE]
     work = Path(tempfile.mkdtemp(prefix="autoedit-bench-learning-"))
     data = work / "data"
     data.mkdir(parents=True)

@@ -168,35 +168,24 @@ def _spread(accepted: list[str], rejected: list[str], per_decision: int) -> list
 
 
 def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[PreferencePair]:
-    pairs: list[PreferencePair] = []
     accepted = [d for d, v in sorted(fb.verdicts.items()) if v == "accept"]
     rejected = [d for d, v in sorted(fb.verdicts.items()) if v == "reject"]
-    for a, r in _spread(accepted, rejected, per_decision):
-        pairs.append(
-            PreferencePair(
-                fb.render(fb.decisions[a]),
-                fb.render(fb.decisions[r]),
-                fb.timeline_id,
-                "verdict",
-                a,
-                r,
-                fb.prompt,
-            )
-        )
+    pairs = [_decision_pair(fb, a, r, "verdict") for a, r in _spread(accepted, rejected, per_decision)]
     pairs.extend(_trim_pairs(fb))
-    for chosen, other in fb.prefers:
-        pairs.append(
-            PreferencePair(
-                fb.render(fb.decisions[chosen]),
-                fb.render(fb.decisions[other]),
-                fb.timeline_id,
-                "prefer",
-                chosen,
-                other,
-                fb.prompt,
-            )
-        )
+    pairs.extend(_decision_pair(fb, chosen, other, "prefer") for chosen, other in fb.prefers)
     return pairs
+
+
+def _decision_pair(fb: TimelineFeedback, chosen: str, rejected: str, source: str) -> PreferencePair:
+    return PreferencePair(
+        fb.render(fb.decisions[chosen]),
+        fb.render(fb.decisions[rejected]),
+        fb.timeline_id,
+        source,
+        chosen,
+        rejected,
+        fb.prompt,
+    )
 
 
 def preference_pairs(

@@ -19,6 +19,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+# The footage the simulated editor cuts (bench/learning.py and the learning-loop test), relative to the
+# shared media folder: faces, no faces, motion, speech and a rotated file, so tastes have something to tell apart.
+SIMULATION_FOOTAGE = [
+    "talking_head/video_retalking/face_1.mp4",
+    "talking_head/video_retalking/face_2.mp4",
+    "talking_head/video_retalking/face_3.mp4",
+    "talking_head/video_retalking/face_4.mp4",
+    "talking_head/video_retalking/face_5.mp4",
+    "video_cuts/movienet_test1_titanic.mp4",
+    "video_cuts/moviepy/chaplin.mp4",
+    "video_cuts/pyscenedetect_issue-134-rotate.mp4",
+]
 # What a taste can weigh: the planner's features (all in [0, 1]) and "short" (1 at 0 s, 0 at 6 s and up).
 TASTE_TERMS = ("faces", "face_size", "motion", "sharpness", "speech", "loudness", "short")
 

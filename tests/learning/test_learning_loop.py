@@ -14,6 +14,7 @@ import pytest
 
 from engine.learning.reward import reward_versions
 from engine.learning.simulate import (
+    SIMULATION_FOOTAGE,
     STEADY_FACES,
     EditRequest,
     Review,
@@ -28,16 +29,6 @@ from engine.learning.trainer import read_state
 
 REPO = Path(__file__).resolve().parents[2]
 MEDIA = REPO / ".." / "shared" / "media"
-FOOTAGE = [
-    "talking_head/video_retalking/face_1.mp4",
-    "talking_head/video_retalking/face_2.mp4",
-    "talking_head/video_retalking/face_3.mp4",
-    "talking_head/video_retalking/face_4.mp4",
-    "talking_head/video_retalking/face_5.mp4",
-    "video_cuts/movienet_test1_titanic.mp4",
-    "video_cuts/moviepy/chaplin.mp4",
-    "video_cuts/pyscenedetect_issue-134-rotate.mp4",
-]
 PROMPTS = ["a short highlight reel", "the best moments", "a quick teaser"]
 EVENTS = 100
 
@@ -126,7 +117,7 @@ def mean_utility(taste: Taste, reviews: list[Review]) -> float:
 
 @pytest.fixture(scope="module")
 def media() -> list[str]:
-    paths = [MEDIA / p for p in FOOTAGE]
+    paths = [MEDIA / p for p in SIMULATION_FOOTAGE]
     missing = [str(p) for p in paths if not p.is_file()]
     assert not missing, f"shared media missing: {missing}"
     return [str(p.resolve()) for p in paths]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -18,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from engine_bridge.conftest import engine_argv, free_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
 SCRIPTS = REPO / "resolve_scripts"
@@ -51,33 +51,18 @@ class RunningEngine:
         return otio_json
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def resolve_engine(
     engine_data_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[RunningEngine]:
     from bridge.client import EngineClient
 
-    endpoint = f"tcp://127.0.0.1:{_free_port()}"
+    endpoint = free_endpoint()
     log = tmp_path_factory.mktemp("resolve-engine") / "serve.log"
     env = {**os.environ, "AUTOEDIT__PLANNER__BACKEND": "rules"}
     with open(log, "wb") as out:
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "engine",
-                "serve",
-                "--endpoint",
-                endpoint,
-                "--data-dir",
-                str(engine_data_dir),
-            ],
+            engine_argv(endpoint, engine_data_dir),
             stdout=out,
             stderr=subprocess.STDOUT,
             env=env,

@@ -79,6 +79,17 @@ def _rate(value: float) -> Fraction:
     return Fraction(value).limit_denominator(1001)
 
 
+def _marker(color: str, name: str, note: str, duration: float, custom_data: str) -> dict:
+    """A marker's {information} as GetMarkers() documents it."""
+    return {
+        "color": color,
+        "duration": float(duration),
+        "note": note,
+        "name": name,
+        "customData": custom_data or "",
+    }
+
+
 class Calls:
     """Every README call made on the fake, in order: (object kind, method, args)."""
 
@@ -241,13 +252,7 @@ class FakeTimelineItem:
             or float(frameId) in self._markers
         ):
             return False
-        self._markers[float(frameId)] = {
-            "color": color,
-            "duration": float(duration),
-            "note": note,
-            "name": name,
-            "customData": customData or "",
-        }
+        self._markers[float(frameId)] = _marker(color, name, note, duration, customData)
         return True
 
     def GetMarkers(self) -> dict:
@@ -356,13 +361,7 @@ class FakeTimeline:
         self._calls.add("Timeline", "AddMarker", frameId, color, name, note, duration, customData)
         if color not in MARKER_COLORS or frameId < 0 or float(frameId) in self._markers:
             return False
-        self._markers[float(frameId)] = {
-            "color": color,
-            "duration": float(duration),
-            "note": note,
-            "name": name,
-            "customData": customData or "",
-        }
+        self._markers[float(frameId)] = _marker(color, name, note, duration, customData)
         return True
 
     def GetMarkers(self) -> dict:
