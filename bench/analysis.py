@@ -4,7 +4,8 @@
 
 Per file: raw decode (the baseline), each video analyser alone (one pass each, fresh cache), all of
 them in one pass, a cached second run, and TransNetV2 as its package runs it (`predict_frames`)
-against our streaming batched inference on the same frames. Every figure is printed as frames/s,
+against our streaming inference in float32, bfloat16 and int8 on the same frames (models are loaded,
+and the int8 network calibrated, outside the timings). Every figure is printed as frames/s,
 x real time and as a ratio to the baseline, so runs on busy or different machines stay comparable.
 Without FILE it uses ../shared/media/video_cuts/pyscenedetect_testvideo.mp4 (720p, 24 s).
 """
@@ -12,6 +13,7 @@ Without FILE it uses ../shared/media/video_cuts/pyscenedetect_testvideo.mp4 (720
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -19,6 +21,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from av.video.reformatter import VideoReformatter
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -28,45 +31,68 @@ from engine.analysis.cache import AnalysisCache  # noqa: E402
 from engine.analysis.runner import analyse_media, analysers_for  # noqa: E402
 from engine.config import load_config  # noqa: E402
 from engine.media.probe import probe  # noqa: E402
-from engine.media.video import scale_frame  # noqa: E402
+from engine.media.video import FrameScaler  # noqa: E402
 from engine.progress import Job  # noqa: E402
 
 DEFAULT = REPO / ".." / "shared" / "media" / "video_cuts" / "pyscenedetect_testvideo.mp4"
 
 
-def raw_decode(path: Path) -> tuple[float, int]:
-    start = time.perf_counter()
+class Stopwatch:
+    """Wall time and this process's CPU time (all threads) since it started: CPU seconds / cores is the
+    shortest wall time that work could take on this machine, however it were overlapped."""
+
+    def __init__(self) -> None:
+        self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
+
+    def stop(self) -> Stopwatch:
+        self.wall, self.cpu = time.perf_counter() - self.wall0, time.process_time() - self.cpu0
+        return self
+
+
+def raw_decode(path: Path) -> tuple[Stopwatch, int]:
+    watch = Stopwatch()
     frames = 0
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
         for _ in container.decode(stream):
             frames += 1
-    return time.perf_counter() - start, frames
+    return watch.stop(), frames
 
 
-def frames_48x27(path: Path, engine_scaling: bool) -> tuple[float, np.ndarray]:
-    """Decoded and squeezed to TransNetV2's input: swscale BICUBIC in one go (what ffmpeg -s does), or
-    the engine's way (averaged down first when the shrink is large)."""
-    request = VideoRequest(size=(48, 27), interpolation="BICUBIC")
-    start = time.perf_counter()
+def frames_48x27(path: Path, way: str) -> tuple[Stopwatch, np.ndarray]:
+    """Decoded and squeezed to TransNetV2's input: swscale BICUBIC in one go (what ffmpeg -s does) with
+    a new context per frame (`VideoFrame.reformat`) or one kept context, or the engine's way (contexts
+    kept, averaged down first when the shrink is large)."""
+    bicubic = VideoRequest(size=(48, 27), interpolation="BICUBIC")
+    if way == "engine":
+        scale = FrameScaler(bicubic, bicubic.size)
+    elif way == "kept":
+        reformatter = VideoReformatter()
+
+        def scale(f):
+            return reformatter.reformat(
+                f, width=48, height=27, format="rgb24", interpolation="BICUBIC"
+            ).to_ndarray()
+    else:
+
+        def scale(f):
+            return f.reformat(width=48, height=27, format="rgb24", interpolation="BICUBIC").to_ndarray()
+
+    watch = Stopwatch()
     with av.open(str(path)) as container:
         stream = container.streams.video[0]
         stream.thread_type = "AUTO"
-        if engine_scaling:
-            images = [scale_frame(f, request, request.size, 0) for f in container.decode(stream)]
-        else:
-            images = [
-                f.reformat(width=48, height=27, format="rgb24", interpolation="BICUBIC").to_ndarray()
-                for f in container.decode(stream)
-            ]
-    return time.perf_counter() - start, np.stack(images)
+        images = [scale(f) for f in container.decode(stream)]
+    return watch.stop(), np.stack(images)
 
 
-def line(label: str, seconds: float, frames: int, duration: float, baseline: float) -> None:
+def line(label: str, watch: Stopwatch, frames: int, duration: float, baseline: Stopwatch) -> None:
+    seconds = watch.wall
     print(
         f"  {label:<46} {seconds:8.2f} s  {frames / seconds:9.1f} frames/s  "
-        f"{duration / seconds:7.2f}x real time  {seconds / baseline:6.2f}x raw decode time"
+        f"{duration / seconds:7.2f}x real time  {seconds / baseline.wall:6.2f}x raw decode time  "
+        f"CPU {watch.cpu:6.2f} s ({watch.cpu / seconds:4.2f} cores busy)"
     )
 
 
@@ -76,9 +102,11 @@ def bench_file(path: Path, names: list[str], stock: bool) -> None:
     print(f"{path.name}: {info.width}x{info.height} @ {float(info.rate):.3f} fps, {info.duration:.1f} s")
     baseline, frames = raw_decode(path)
     line("raw decode (baseline)", baseline, frames, info.duration, baseline)
-    scaled, images = frames_48x27(path, engine_scaling=False)
-    line("decode + 48x27 BICUBIC (as ffmpeg -s)", scaled, frames, info.duration, baseline)
-    scaled, ours = frames_48x27(path, engine_scaling=True)
+    scaled, images = frames_48x27(path, "per-frame")
+    line("decode + 48x27 BICUBIC (ffmpeg -s), new context", scaled, frames, info.duration, baseline)
+    scaled, _ = frames_48x27(path, "kept")
+    line("decode + 48x27 BICUBIC, context kept", scaled, frames, info.duration, baseline)
+    scaled, ours = frames_48x27(path, "engine")
     line("decode + 48x27 as the engine scales", scaled, frames, info.duration, baseline)
     print(
         f"  -> mean |pixel difference| {float(np.abs(ours.astype(int) - images.astype(int)).mean()):.2f}/255"
@@ -88,45 +116,59 @@ def bench_file(path: Path, names: list[str], stock: bool) -> None:
             chosen = analysers_for(config, Path(tmp), [name])
             for _, analyser in chosen:  # load models outside the timing
                 _warm(analyser)
-            start = time.perf_counter()
+            watch = Stopwatch()
             analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
-            line(f"{name} (decode + analyser)", time.perf_counter() - start, frames, info.duration, baseline)
+            line(f"{name} (decode + analyser)", watch.stop(), frames, info.duration, baseline)
     with tempfile.TemporaryDirectory() as tmp:
         chosen = analysers_for(config, Path(tmp), names)
-        start = time.perf_counter()
+        for _, analyser in chosen:
+            _warm(analyser)
+        watch = Stopwatch()
         _, run = analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
-        first = time.perf_counter() - start
+        first = watch.stop()
         line(f"all of {','.join(names)}, one pass", first, frames, info.duration, baseline)
-        start = time.perf_counter()
-        _, again = analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
-        second = time.perf_counter() - start
+        cores = os.cpu_count() or 1
         print(
-            f"  cached second run                  {second:8.3f} s  speed-up {first / second:7.1f}x "
+            f"  -> its CPU time on {cores} cores allows at best {info.duration * cores / first.cpu:.2f}x real "
+            f"time ({info.duration * cores / baseline.cpu:.2f}x for the raw decode alone)"
+        )
+        watch = Stopwatch()
+        _, again = analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
+        second = watch.stop().wall
+        print(
+            f"  cached second run                  {second:8.3f} s  speed-up {first.wall / second:7.1f}x "
             f"(decode passes {run.video_passes} -> {again.video_passes})"
         )
     if stock and "shots" in names and config.analysis.shots_backend == "transnetv2":
-        bench_transnet(images, info.duration, baseline, config)
+        with tempfile.TemporaryDirectory() as tmp:
+            bench_transnet(images, info.duration, baseline, config, Path(tmp))
 
 
-def bench_transnet(images: np.ndarray, duration: float, baseline: float, config) -> None:
+def bench_transnet(
+    images: np.ndarray, duration: float, baseline: Stopwatch, config, models_dir: Path
+) -> None:
     import torch
 
-    from engine.analysis.shots import WINDOW, load_transnetv2, predict_streaming
+    from engine.analysis.shots import WINDOW, load_for, predict_streaming
     from engine.models import locate
 
-    model = load_transnetv2(locate(config.models.shots, "shots"), "cpu")
+    weights = locate(config.models.shots, "shots")
+    model = load_for(weights, "cpu", "float32")
     frames = len(images)
-    tensor = torch.from_numpy(images)
-    start = time.perf_counter()
-    stock, _ = model.predict_frames(tensor, quiet=True)
-    stock_s = time.perf_counter() - start
-    line("TransNetV2 predict_frames (stock)", stock_s, frames, duration, baseline)
+    watch = Stopwatch()
+    stock, _ = model.predict_frames(torch.from_numpy(images), quiet=True)
+    stock_s = watch.stop().wall
+    line("TransNetV2 predict_frames (stock, float32)", watch, frames, duration, baseline)
     stock_p = stock.numpy()
-    for label, bf16 in (("float32", False), ("bfloat16 autocast", True)):
-        start = time.perf_counter()
-        ours = predict_streaming(model, iter(images), "cpu", Job(), bfloat16=bf16)
-        ours_s = time.perf_counter() - start
-        line(f"TransNetV2 streaming, {WINDOW}-frame windows, {label}", ours_s, frames, duration, baseline)
+    watch = Stopwatch()
+    load_for(weights, "cpu", "int8", models_dir)
+    print(f"  int8 network calibrated in {watch.stop().wall:.2f} s (once; later processes load it)")
+    for precision in ("float32", "bfloat16", "int8"):
+        network = load_for(weights, "cpu", precision, models_dir)
+        watch = Stopwatch()
+        ours = predict_streaming(network, iter(images), "cpu", Job(), bfloat16=precision == "bfloat16")
+        ours_s = watch.stop().wall
+        line(f"TransNetV2 streaming, {WINDOW}-frame windows, {precision}", watch, frames, duration, baseline)
         same = np.array_equal(stock_p > 0.5, ours > 0.5)
         print(
             f"  -> speed-up over stock {stock_s / ours_s:.2f}x; max |difference| in cut probability "
@@ -139,7 +181,9 @@ def _warm(analyser) -> None:
     from engine.models import locate
 
     if isinstance(analyser, shots.TransNetV2Shots):
-        shots.load_transnetv2(locate(analyser.spec, "shots"), analyser.device)
+        shots.load_for(
+            locate(analyser.spec, "shots"), analyser.device, analyser.precision, analyser.models_dir
+        )
     elif isinstance(analyser, faces.MediaPipeFaces):
         faces.load_mediapipe_faces(locate(analyser.spec, "faces"), analyser.min_confidence)
 

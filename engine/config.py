@@ -62,7 +62,7 @@ class Analysis(Section):
     shot_threshold: float = Field(0.5, gt=0, lt=1)
     # TransNetV2 arithmetic on CPU: auto = bfloat16 where the CPU has native bf16 (measured 1.7x faster,
     # same cuts on the test media), float32 elsewhere; float32 reproduces the package's reference output.
-    shots_precision: Literal["auto", "float32", "bfloat16"] = "auto"
+    shots_precision: Literal["auto", "float32", "bfloat16", "int8"] = "auto"
     asr_backend: Literal["faster_whisper", "whisperx"] = "faster_whisper"
     asr_language: str | None = None
     asr_compute_type: str = "int8"

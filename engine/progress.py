@@ -19,6 +19,9 @@ ProgressCallback = Callable[[str, float, str], None]
 class Job:
     on_progress: ProgressCallback | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
+    # Set when work running beside this one failed: stops it as cancel does, without cancelling the
+    # whole job (see `together`).
+    stop_event: threading.Event | None = None
 
     def report(self, stage: str, fraction: float, message: str = "") -> None:
         self.check()
@@ -26,7 +29,7 @@ class Job:
             self.on_progress(stage, min(max(fraction, 0.0), 1.0), message)
 
     def check(self) -> None:
-        if self.cancel_event.is_set():
+        if self.cancel_event.is_set() or (self.stop_event is not None and self.stop_event.is_set()):
             raise Cancelled("cancelled")
 
     def cancel(self) -> None:
@@ -45,7 +48,44 @@ class Job:
                 label = f"{stage}/{child_stage}" if child_stage and child_stage != stage else stage
                 parent.on_progress(label, start + (end - start) * fraction, message)
 
-        return Job(on_progress=forward, cancel_event=self.cancel_event)
+        return Job(on_progress=forward, cancel_event=self.cancel_event, stop_event=self.stop_event)
+
+    def quiet(self) -> Job:
+        """The same cancellation, no progress: for helpers whose progress another part reports."""
+        return Job(cancel_event=self.cancel_event, stop_event=self.stop_event)
+
+    def together(
+        self, shares: dict[str, float], start: float, end: float
+    ) -> tuple[dict[str, Job], threading.Event]:
+        """Child jobs for parts that run at the same time, each weighing its share of [start, end].
+
+        This job's fraction is the weighted sum of the parts' own, so it only moves forward however their
+        reports interleave. The returned event stops every part (as cancel does, but only them): set it
+        when one part fails, so the others end at their next report instead of running on for nothing.
+        """
+        parent = self
+        lock = threading.Lock()
+        done = dict.fromkeys(shares, 0.0)
+        total = sum(shares.values()) or 1.0
+        stop = threading.Event()
+
+        def forward_for(name: str) -> ProgressCallback:
+            def forward(child_stage: str, fraction: float, message: str) -> None:
+                if parent.on_progress is None:
+                    return
+                with lock:
+                    done[name] = max(done[name], fraction)
+                    overall = sum(shares[n] * done[n] for n in shares) / total
+                    label = f"{name}/{child_stage}" if child_stage and child_stage != name else name
+                    parent.on_progress(label, start + (end - start) * overall, message)
+
+            return forward
+
+        children = {
+            name: Job(on_progress=forward_for(name), cancel_event=self.cancel_event, stop_event=stop)
+            for name in shares
+        }
+        return children, stop
 
 
 def silent() -> Job:

@@ -39,6 +39,7 @@ def _shots(config: EngineConfig, data_dir: Path) -> Analyser:
         config.analysis.shot_threshold,
         config.torch_device(),
         config.analysis.shots_precision,
+        Path(data_dir) / "models",
     )
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -25,7 +26,7 @@ from engine.analysis.base import Analyser, AudioRequest, MediaInfo, VideoRequest
 from engine.analysis.cache import AnalysisCache, settings_digest
 from engine.analysis.report import AnalysisReport, MediaAnalysis
 from engine.config import EngineConfig
-from engine.errors import BadInput
+from engine.errors import BadInput, Cancelled
 from engine.media.probe import check_readable, probe
 from engine.media.video import Subscription, VideoPass
 from engine.progress import Job
@@ -144,11 +145,19 @@ def analyse_media(
     if not info.has_video and any(e.reads == "video" for e, _ in analysers):
         notes.append("no video stream: shots, faces, quality and objects are empty")
 
-    if video_work:
-        _video_pass(info, video_work, job.sub("video", 0.05, 0.8 if audio_work else 1.0), run)
+    kept = threading.Lock()  # the video and audio parts may finish at the same moment
+
+    def keep(work: list[_Work]) -> None:
+        with kept:
+            _keep(info, work, cache, results, models, run)
+
+    if video_work and audio_work:
+        _video_and_audio(info, video_work, audio_work, job, run, keep)
+    elif video_work:
+        _video_pass(info, video_work, job.sub("video", 0.05, 1.0), run)
         _keep(info, video_work, cache, results, models, run)
-    if audio_work:
-        _audio_analysis(info, audio_work, job.sub("audio", 0.8 if video_work else 0.05, 1.0), run)
+    elif audio_work:
+        _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run)
         _keep(info, audio_work, cache, results, models, run)
     job.report("done", 1.0, Path(path).name)
     return _media_analysis(info, results, models, notes), run
@@ -174,7 +183,7 @@ def _probe_cached(path: str, cache: AnalysisCache) -> MediaInfo:
 def _video_pass(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:
     """Decode once; each analyser runs in its own thread on its subscription."""
     decode = VideoPass(info)
-    quiet = Job(cancel_event=job.cancel_event)  # analysers share cancel; the decoder reports progress
+    quiet = job.quiet()  # analysers share cancel; the decoder reports progress
     threads = []
     errors: list[BaseException] = []
     for item in work:
@@ -208,6 +217,49 @@ def _video_pass(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> N
     run.decoded_frames += stats.decoded_frames
     if errors:
         raise errors[0]
+
+
+def _video_and_audio(
+    info: MediaInfo,
+    video_work: list[_Work],
+    audio_work: list[_Work],
+    job: Job,
+    run: FileRun,
+    keep: Callable[[list[_Work]], None],
+) -> None:
+    """The audio analysers beside the video pass: the pass alone leaves ~20% of 2 cores idle (waiting
+    on decode or on TransNetV2), which the audio work fills; 1.12-1.2x faster in all (bench/analysis.py).
+    Each part's results are kept as soon as it finishes; a failure in either part stops the other at
+    its next report and is raised here."""
+    parts, stop = job.together({"video": 0.75, "audio": 0.25}, 0.05, 1.0)
+    failures: list[BaseException] = []
+
+    def audio() -> None:
+        try:
+            _audio_analysis(info, audio_work, parts["audio"], run)
+            keep(audio_work)
+        except BaseException as exc:  # handed to the caller's thread below
+            failures.append(exc)
+            stop.set()
+
+    thread = threading.Thread(target=audio, name="analyse-audio", daemon=True)
+    thread.start()
+    try:
+        _video_pass(info, video_work, parts["video"], run)
+    except Cancelled:
+        stop.set()
+        thread.join()
+        if failures and not job.cancelled:  # the audio part failed and stopped the pass: its error
+            raise failures[0] from None
+        raise
+    except BaseException:
+        stop.set()
+        thread.join()
+        raise
+    keep(video_work)
+    thread.join()
+    if failures:
+        raise failures[0]
 
 
 def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:

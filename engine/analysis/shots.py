@@ -19,6 +19,7 @@ import numpy as np
 
 from engine.analysis.base import AudioRequest, Frame, MediaInputs, VideoRequest
 from engine.config import ModelSpec
+from engine.errors import ConfigError
 from engine.models import locate
 from engine.progress import Job
 
@@ -116,13 +117,36 @@ def load_transnetv2(weights: Path, device: str) -> Any:
     return model
 
 
+@functools.lru_cache(maxsize=2)
+def load_transnetv2_int8(weights: Path, cache_dir: Path | None) -> Any:
+    """TransNetV2 with its convolutions in int8 (CPU): calibrated once, kept in `cache_dir`."""
+    from engine.analysis import transnetv2_int8
+
+    return transnetv2_int8.quantize(load_transnetv2(weights, "cpu"), weights, cache_dir)
+
+
+def load_for(weights: Path, device: str, precision: str, cache_dir: Path | None = None) -> Any:
+    """The network `predict_streaming` should run for this precision."""
+    if precision == "int8":
+        return load_transnetv2_int8(weights, cache_dir)
+    return load_transnetv2(weights, device)
+
+
 class TransNetV2Shots:
     name: ClassVar[str] = "shots"
     version: ClassVar[str] = "2"
     fields: ClassVar[tuple[str, ...]] = ("shots",)
 
-    def __init__(self, spec: ModelSpec, threshold: float, device: str, precision: str = "float32"):
+    def __init__(
+        self,
+        spec: ModelSpec,
+        threshold: float,
+        device: str,
+        precision: str = "float32",
+        models_dir: Path | None = None,
+    ):
         self.spec = spec
+        self.models_dir = models_dir  # where the calibrated int8 network is kept
         self.threshold = threshold
         self.device = device
         self.precision = resolve_precision(precision, device)
@@ -139,7 +163,7 @@ class TransNetV2Shots:
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         assert self.video is not None
-        model = load_transnetv2(locate(self.spec, "shots"), self.device)
+        model = load_for(locate(self.spec, "shots"), self.device, self.precision, self.models_dir)
         times: list[float] = []
         # Inference keeps no state between calls, so concurrent files may share the one model.
         probabilities = predict_streaming(
@@ -160,13 +184,21 @@ def _images(frames: Iterable[Frame], times: list[float]) -> Iterator[np.ndarray]
 
 
 def resolve_precision(precision: str, device: str) -> str:
-    """`auto`: bfloat16 on a CPU with native bf16 (oneDNN says so), float32 anywhere else."""
+    """`auto` on a CPU: int8 where PyTorch has x86 int8 kernels and the calibration clips are
+    installed (2x bf16, same cuts: bench/analysis.py), else bfloat16 where oneDNN runs it natively,
+    else float32. On a GPU: float32. Asking for int8 off the CPU is a configuration error."""
+    if device != "cpu":
+        if precision == "int8":
+            raise ConfigError("analysis.shots_precision: int8 runs on the CPU only (set device: cpu)")
+        return "float32" if precision == "auto" else precision
     if precision != "auto":
         return precision
-    if device != "cpu":
-        return "float32"
     import torch
 
+    from engine.analysis import transnetv2_int8
+
+    if transnetv2_int8.int8_supported() and transnetv2_int8.calibration_available():
+        return "int8"
     return "bfloat16" if torch.ops.mkldnn._is_mkldnn_bf16_supported() else "float32"
 
 

@@ -196,3 +196,69 @@ def test_cancel_during_the_pass_stops_promptly_and_leaves_no_threads(synthetic, 
         analyse_files([synthetic["speech_2997"].path], config, tmp_path, job, fields=["shots", "quality"])
     assert threading.active_count() == before
     assert not list((tmp_path / "analysis").glob("*/*/quality@*.json"))  # nothing half-done was cached
+
+
+class BrokenAudio:
+    name: ClassVar[str] = "loudness"
+    version: ClassVar[str] = "broken"
+    fields: ClassVar[tuple[str, ...]] = ("loudness",)
+    video: VideoRequest | None = None
+
+    def __init__(self, error: Exception):
+        self.error = error
+        self.audio: AudioRequest | None = AudioRequest(16000)
+
+    def model_id(self) -> str:
+        return "broken-audio@0"
+
+    def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
+        raise self.error
+
+
+def test_audio_runs_beside_the_video_pass_with_one_forward_moving_progress(synthetic, config, tmp_path):
+    seen: list[tuple[str, float]] = []
+    job = Job(on_progress=lambda stage, fraction, message: seen.append((stage, fraction)))
+    threads = threading.active_count()
+    media, run = analyse_media(
+        synthetic["speech_2997"].path,
+        analysers_for(config, tmp_path, ["quality", "loudness", "speech"]),
+        AnalysisCache(tmp_path),
+        job,
+    )
+    fractions = [f for _, f in seen]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+    assert {s.split("/")[0] for s, _ in seen} >= {"video", "audio"}
+    assert sorted(run.computed) == sorted(
+        f"{a.name}@{a.version}" for _, a in analysers_for(config, tmp_path, ["quality", "loudness", "speech"])
+    )
+    assert media.quality and media.speech and media.loudness.integrated_lufs is not None
+    assert threading.active_count() == threads
+
+
+def test_a_failing_audio_analyser_stops_the_video_pass_and_its_error_is_raised(synthetic, config, tmp_path):
+    threads = threading.active_count()
+    quality = analysers_for(config, tmp_path, ["quality"])
+    broken = [(registry.Entry(("loudness",), "audio", lambda c, d: None), BrokenAudio(BadInput("no sound")))]
+    with pytest.raises(BadInput, match="no sound"):
+        analyse_media(synthetic["speech_2997"].path, quality + broken, AnalysisCache(tmp_path), Job())
+    assert threading.active_count() == threads
+    with pytest.raises(ZeroDivisionError):
+        analyse_media(
+            synthetic["speech_2997"].path,
+            quality + [(broken[0][0], BrokenAudio(ZeroDivisionError("bug")))],
+            AnalysisCache(tmp_path),
+            Job(),
+        )
+
+
+def test_a_failing_video_analyser_stops_the_audio_part_and_is_raised(synthetic, config, tmp_path):
+    threads = threading.active_count()
+    entry = registry.Entry(("quality",), "video", lambda c, d: Quality(1.0))
+    with pytest.raises(BadInput, match="unusable picture"):
+        analyse_media(
+            synthetic["speech_2997"].path,
+            [(entry, Broken(BadInput("unusable picture")))] + analysers_for(config, tmp_path, ["words"]),
+            AnalysisCache(tmp_path),
+            Job(),
+        )
+    assert threading.active_count() == threads
