@@ -45,8 +45,7 @@ class Job:
 
         def forward(child_stage: str, fraction: float, message: str) -> None:
             if parent.on_progress is not None:
-                label = f"{stage}/{child_stage}" if child_stage and child_stage != stage else stage
-                parent.on_progress(label, start + (end - start) * fraction, message)
+                parent.on_progress(_label(stage, child_stage), start + (end - start) * fraction, message)
 
         return Job(on_progress=forward, cancel_event=self.cancel_event, stop_event=self.stop_event)
 
@@ -76,8 +75,7 @@ class Job:
                 with lock:
                     done[name] = max(done[name], fraction)
                     overall = sum(shares[n] * done[n] for n in shares) / total
-                    label = f"{name}/{child_stage}" if child_stage and child_stage != name else name
-                    parent.on_progress(label, start + (end - start) * overall, message)
+                    parent.on_progress(_label(name, child_stage), start + (end - start) * overall, message)
 
             return forward
 
@@ -86,6 +84,10 @@ class Job:
             for name in shares
         }
         return children, stop
+
+
+def _label(stage: str, child_stage: str) -> str:
+    return f"{stage}/{child_stage}" if child_stage and child_stage != stage else stage
 
 
 def silent() -> Job:

@@ -3,7 +3,7 @@
 Per file: hash the content (remembered by path/size/mtime), probe it (cached by hash), load each
 analyser's cached field or mark it to compute; then ONE video pass feeds every visual analyser that
 has work to do (each in its own thread, pulling its own frames) and ONE audio decode, resampled once
-per rate, feeds the audio analysers. A file with no audio gets empty audio fields and a note, one with
+per rate, feeds the audio analysers, which run beside the video pass. A file with no audio gets empty audio fields and a note, one with
 no video empty visual fields and a note. A file we cannot analyse (`BadInput`) becomes an entry in
 `report.errors` while the other files still complete; any other failure stops the run.
 """
