@@ -3,8 +3,8 @@
 Per file: hash the content (remembered by path/size/mtime), probe it (cached by hash), load each
 analyser's cached field or mark it to compute; then ONE video pass feeds every visual analyser that
 has work to do (each in its own thread, pulling its own frames) and ONE audio decode, resampled once
-per rate, feeds the audio analysers, which run beside the video pass. A file with no audio gets empty audio fields and a note, one with
-no video empty visual fields and a note. A file we cannot analyse (`BadInput`) becomes an entry in
+per rate, feeds the audio analysers, which run beside the video pass. A file with no audio gets empty
+audio fields and a note, one with no video empty visual fields and a note. A file we cannot analyse (`BadInput`) becomes an entry in
 `report.errors` while the other files still complete; any other failure stops the run.
 """
 
@@ -155,10 +155,10 @@ def analyse_media(
         _video_and_audio(info, video_work, audio_work, job, run, keep)
     elif video_work:
         _video_pass(info, video_work, job.sub("video", 0.05, 1.0), run)
-        _keep(info, video_work, cache, results, models, run)
+        keep(video_work)
     elif audio_work:
         _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run)
-        _keep(info, audio_work, cache, results, models, run)
+        keep(audio_work)
     job.report("done", 1.0, Path(path).name)
     return _media_analysis(info, results, models, notes), run
 

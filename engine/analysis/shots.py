@@ -185,7 +185,7 @@ def _images(frames: Iterable[Frame], times: list[float]) -> Iterator[np.ndarray]
 
 def resolve_precision(precision: str, device: str) -> str:
     """`auto` on a CPU: int8 where PyTorch has x86 int8 kernels and the calibration clips are
-    installed (2x bf16, same cuts: bench/analysis.py), else bfloat16 where oneDNN runs it natively,
+    installed (2.6x bf16, same cuts: bench/analysis.py), else bfloat16 where oneDNN runs it natively,
     else float32. On a GPU: float32. Asking for int8 off the CPU is a configuration error."""
     if device != "cpu":
         if precision == "int8":

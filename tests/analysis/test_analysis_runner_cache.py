@@ -198,18 +198,16 @@ def test_cancel_during_the_pass_stops_promptly_and_leaves_no_threads(synthetic, 
     assert not list((tmp_path / "analysis").glob("*/*/quality@*.json"))  # nothing half-done was cached
 
 
-class BrokenAudio:
+class BrokenAudio(Broken):
+    """Broken, reading audio: fails as soon as its audio arrives."""
+
     name: ClassVar[str] = "loudness"
-    version: ClassVar[str] = "broken"
     fields: ClassVar[tuple[str, ...]] = ("loudness",)
-    video: VideoRequest | None = None
 
     def __init__(self, error: Exception):
-        self.error = error
-        self.audio: AudioRequest | None = AudioRequest(16000)
-
-    def model_id(self) -> str:
-        return "broken-audio@0"
+        super().__init__(error)
+        self.video = None
+        self.audio = AudioRequest(16000)
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         raise self.error
