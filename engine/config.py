@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -77,6 +77,9 @@ class Analysis(Section):
     loudness_hop_s: float = Field(1.0, gt=0)
     vad_threshold: float = Field(0.5, gt=0, lt=1)
     asr_beam_size: int = Field(5, ge=1, le=10)
+    # Whisper's fallback when a window decodes badly. Temperatures above 0 sample, and CTranslate2 seeds
+    # its sampler per worker thread from the OS, so the same file would transcribe differently run to run.
+    asr_temperatures: tuple[Annotated[float, Field(ge=0, le=1)], ...] = Field((0.0,), min_length=1)
 
 
 class Planner(Section):

@@ -59,6 +59,7 @@ class WhisperWords(_WordsAnalyser):
             "language": a.asr_language,
             "compute_type": a.asr_compute_type,
             "beam": a.asr_beam_size,
+            "temperatures": list(a.asr_temperatures),
             "vad_threshold": a.vad_threshold,  # word starts are trimmed to the speech regions
         }
 
@@ -84,6 +85,7 @@ class WhisperWords(_WordsAnalyser):
                 np.ascontiguousarray(samples, dtype=np.float32),
                 language=self.config.analysis.asr_language,
                 beam_size=self.config.analysis.asr_beam_size,
+                temperature=list(self.config.analysis.asr_temperatures),
                 word_timestamps=True,
                 vad_filter=False,
                 condition_on_previous_text=False,
@@ -128,6 +130,7 @@ class WhisperXWords(_WordsAnalyser):
         return {
             "language": self.config.analysis.asr_language,
             "compute_type": self.config.analysis.asr_compute_type,
+            "temperatures": list(self.config.analysis.asr_temperatures),
         }
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
@@ -151,6 +154,7 @@ class WhisperXWords(_WordsAnalyser):
             self.device,
             compute_type=self.config.analysis.asr_compute_type,
             language=self.config.analysis.asr_language,
+            asr_options={"temperatures": list(self.config.analysis.asr_temperatures)},
             local_files_only=True,
         )
         job.report("words", 0.1, "transcribing")

@@ -8,6 +8,8 @@ reference transcripts, and the AMI clip (6.0 s) for utterance start times.
 from __future__ import annotations
 
 import difflib
+import json
+import subprocess
 import sys
 from pathlib import Path
 
@@ -119,6 +121,37 @@ def test_first_word_starts_where_speech_starts_not_at_zero(transcribed):
 
 def test_silence_is_not_transcribed(whisper):
     assert whisper.transcribe(np.zeros(16000 * 5, np.float32), Job()) == []
+
+
+TRANSCRIBE_IN_A_NEW_PROCESS = """
+import json, sys
+from engine.analysis.words import WhisperWords
+from engine.config import load_config
+from engine.media.audio import decode_audio
+from engine.progress import Job
+samples = decode_audio(sys.argv[1], [16000])[16000]
+print(json.dumps(WhisperWords(load_config(), sys.argv[2]).transcribe(samples, Job())))
+"""
+
+
+def test_the_same_speech_transcribes_the_same_in_every_process(whisper, engine_data_dir):
+    """Whisper falls back to sampling on two windows of auto-editor's example, and CTranslate2 seeds its
+    sampler from the OS once per process: with that fallback each run gave other words there (three runs,
+    three transcripts), so an edit of the same footage changed after the analysis cache was cleared."""
+    whisper.model_dir()  # assembled before the two processes look for it
+    example = shared_media.media_path("talking_head/auto-editor_example.mp4")
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", TRANSCRIBE_IN_A_NEW_PROCESS, str(example), str(engine_data_dir)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=REPO,
+        ).stdout
+        for _ in range(2)
+    ]
+    assert json.loads(runs[0]), "no words in auto-editor's example"
+    assert runs[0] == runs[1]
 
 
 def test_trim_moves_only_starts_that_fall_in_silence():

@@ -34,12 +34,13 @@ EVENTS = 100
 
 
 def fresh_requests(media: list[str]) -> list[EditRequest]:
-    """Edits the editor never gave feedback on (other seeds and lengths than the training stream)."""
+    """Edits the editor never gave feedback on (other seeds and lengths than the training stream).
+    Sixteen, so the rate rests on ~80 judged clips: over four edits it moved by up to 0.1 with the seeds."""
     return requests_for(
         media,
         ["a highlight reel of this footage", "cut the strongest moments"],
         [10.0, 14.0],
-        range(1000, 1004),
+        range(1000, 1016),
     )
 
 
