@@ -20,8 +20,8 @@ class Job:
     on_progress: ProgressCallback | None = None
     cancel_event: threading.Event = field(default_factory=threading.Event)
     # Set when work running beside this one failed: stops it as cancel does, without cancelling the
-    # whole job (see `together`).
-    stop_event: threading.Event | None = None
+    # whole job (see `together`); one per level of `together`, so an outer stop reaches inner parts.
+    stop_events: tuple[threading.Event, ...] = ()
 
     def report(self, stage: str, fraction: float, message: str = "") -> None:
         self.check()
@@ -29,7 +29,7 @@ class Job:
             self.on_progress(stage, min(max(fraction, 0.0), 1.0), message)
 
     def check(self) -> None:
-        if self.cancel_event.is_set() or (self.stop_event is not None and self.stop_event.is_set()):
+        if self.cancel_event.is_set() or any(e.is_set() for e in self.stop_events):
             raise Cancelled("cancelled")
 
     def cancel(self) -> None:
@@ -47,11 +47,11 @@ class Job:
             if parent.on_progress is not None:
                 parent.on_progress(_label(stage, child_stage), start + (end - start) * fraction, message)
 
-        return Job(on_progress=forward, cancel_event=self.cancel_event, stop_event=self.stop_event)
+        return Job(on_progress=forward, cancel_event=self.cancel_event, stop_events=self.stop_events)
 
     def quiet(self) -> Job:
         """The same cancellation, no progress: for helpers whose progress another part reports."""
-        return Job(cancel_event=self.cancel_event, stop_event=self.stop_event)
+        return Job(cancel_event=self.cancel_event, stop_events=self.stop_events)
 
     def together(
         self, shares: dict[str, float], start: float, end: float
@@ -80,7 +80,11 @@ class Job:
             return forward
 
         children = {
-            name: Job(on_progress=forward_for(name), cancel_event=self.cancel_event, stop_event=stop)
+            name: Job(
+                on_progress=forward_for(name),
+                cancel_event=self.cancel_event,
+                stop_events=(*self.stop_events, stop),
+            )
             for name in shares
         }
         return children, stop

@@ -4,8 +4,9 @@ Per file: hash the content (remembered by path/size/mtime), probe it (cached by 
 analyser's cached field or mark it to compute; then ONE video pass feeds every visual analyser that
 has work to do (each in its own thread, pulling its own frames) and ONE audio decode, resampled once
 per rate, feeds the audio analysers, which run beside the video pass. A file with no audio gets empty
-audio fields and a note, one with no video empty visual fields and a note. A file we cannot analyse (`BadInput`) becomes an entry in
-`report.errors` while the other files still complete; any other failure stops the run.
+audio fields and a note, one with no video empty visual fields and a note. A file we cannot analyse
+(`BadInput`) becomes an entry in `report.errors` while the other files still complete; any other
+failure stops the run.
 """
 
 from __future__ import annotations
@@ -246,15 +247,11 @@ def _video_and_audio(
     thread.start()
     try:
         _video_pass(info, video_work, parts["video"], run)
-    except Cancelled:
+    except BaseException as exc:
         stop.set()
         thread.join()
-        if failures and not job.cancelled:  # the audio part failed and stopped the pass: its error
-            raise failures[0] from None
-        raise
-    except BaseException:
-        stop.set()
-        thread.join()
+        if isinstance(exc, Cancelled) and failures and not job.cancelled:
+            raise failures[0] from None  # the audio part failed and stopped the pass: its error
         raise
     keep(video_work)
     thread.join()

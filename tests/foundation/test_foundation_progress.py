@@ -41,3 +41,11 @@ def test_cancelling_the_job_ends_its_parts():
     job.cancel()
     with pytest.raises(Cancelled):
         parts["audio"].report("words", 0.1)
+
+
+def test_an_outer_stop_reaches_parts_of_parts():
+    parts, outer = Job().together({"video": 1.0, "audio": 1.0}, 0.0, 1.0)
+    inner, _ = parts["video"].together({"decode": 1.0, "shots": 1.0}, 0.0, 1.0)
+    outer.set()
+    with pytest.raises(Cancelled):
+        inner["shots"].report("x", 0.5)
