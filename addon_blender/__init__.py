@@ -1,9 +1,18 @@
 """Auto Edit for Blender's Sequencer: prompt -> engine -> edit in the VSE, review, OTIO import/export.
 
-bpy is imported only in register(), so the bpy-free modules (otio_vse, feedback) import anywhere.
+bpy is imported only in register(), so the bpy-free modules (vse_model, otio_to_vse, vse_to_otio, feedback) import anywhere.
 """
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# The built extension vendors the bridge (the contracts every side shares: events, formats, rates)
+# under vendor/; run from the repository, the repository's own bridge is importable already.
+_VENDOR = Path(__file__).resolve().parent / "vendor"
+if _VENDOR.is_dir() and str(_VENDOR) not in sys.path:
+    sys.path.insert(0, str(_VENDOR))
 
 _registered: list = []
 

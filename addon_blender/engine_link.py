@@ -6,7 +6,6 @@ tests (module-mode bpy has no event loop, so no timers or modal operators) call 
 
 from __future__ import annotations
 
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -16,10 +15,8 @@ _client_key: tuple[Any, ...] | None = None
 
 
 def bridge() -> Any:
-    """The bridge package: vendored in the built extension, or the repository's when run from source."""
-    vendor = Path(__file__).resolve().parent / "vendor"
-    if vendor.is_dir() and str(vendor) not in sys.path:
-        sys.path.insert(0, str(vendor))  # the bridge imports itself as `bridge`
+    """The bridge package: vendored in the built extension (the package puts it on sys.path), or the
+    repository's when run from source."""
     import bridge as module
 
     return module

@@ -10,7 +10,9 @@ import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from . import compat, engine_link, feedback, vse_apply, vse_read
-from .otio_vse import MappingError, plan_from_timeline, timeline_from_state
+from .otio_to_vse import plan_from_timeline
+from .vse_model import MappingError
+from .vse_to_otio import timeline_from_state
 
 APPLIED_KEY = "autoedit_applied_decisions"  # scene property: {timeline_id: [decision ids]} as JSON
 TARGETS = [

@@ -12,7 +12,7 @@ from typing import Any
 import bpy
 
 from . import compat, engine_link, feedback, vse_read
-from .otio_vse import PROP_APPLIED, PROP_DECISION, PROP_STATUS, PROP_TIMELINE, STATUS_COLOURS
+from .vse_model import PROP_APPLIED, PROP_DECISION, PROP_STATUS, PROP_TIMELINE, STATUS_COLOURS
 
 
 def send_findings(context: Any, findings: list[feedback.Finding]) -> int:
@@ -95,13 +95,13 @@ class AUTOEDIT_OT_reject_edit(bpy.types.Operator):
     def execute(self, context):
         strips = _decision_strips(context, selected_only=False)
         timelines = sorted({str(s.props.get(PROP_TIMELINE)) for s in strips if s.props.get(PROP_TIMELINE)})
-        findings = [feedback.Finding("reject", t, None, {"scope": "timeline"}) for t in timelines]
+        findings = [feedback.Finding("reject", t, None, {}) for t in timelines]
         findings += [
             feedback.Finding(
                 "reject",
                 s.props.get(PROP_TIMELINE),
                 str(s.props[PROP_DECISION]),
-                {"scope": "timeline"},
+                {},
                 s.name,
             )
             for s in strips

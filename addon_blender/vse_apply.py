@@ -1,4 +1,4 @@
-"""Turn a `VsePlan` into strips. All layout decisions were made in otio_vse; this only calls bpy."""
+"""Turn a `VsePlan` into strips. All layout decisions were made in otio_to_vse; this only calls bpy."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 import bpy
 
 from . import compat
-from .otio_vse import (
+from .vse_model import (
     MAX_CHANNELS,
     PROP_APPLIED,
     PROP_CUT,
@@ -226,6 +226,6 @@ def same_rate(a: Fraction, b: Fraction) -> bool:
 
 
 def scene_rate(scene: Any) -> Fraction:
-    from .otio_vse import rate_from_blender
+    from .vse_model import rate_from_blender
 
     return rate_from_blender(scene.render.fps, scene.render.fps_base)

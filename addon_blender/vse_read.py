@@ -1,4 +1,4 @@
-"""Collect a scene's VSE into the bpy-free `VseState` that otio_vse turns into OTIO."""
+"""Collect a scene's VSE into the bpy-free `VseState` that vse_to_otio turns into OTIO."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Any
 import bpy
 
 from . import compat
-from .otio_vse import MarkerState, StripState, VseState, exact_rate, rate_from_blender
+from .vse_model import MarkerState, StripState, VseState, exact_rate, rate_from_blender
 
 KINDS = {"MOVIE": "movie", "SOUND": "sound", "CROSS": "cross", "GAMMA_CROSS": "cross", "SPEED": "speed"}
 

@@ -31,7 +31,6 @@ from bridge.spool import FeedbackSpool
 
 log = logging.getLogger("autoedit.bridge")
 
-MISSED_HEARTBEATS = 3  # a side that hears nothing for this many intervals treats the other as gone
 EVENTS_PER_MESSAGE = 1000
 FEEDBACK_RESEND_BEATS = 5  # poll() resends spooled events left unacked this many heartbeats
 DEFAULT_SPOOL_DIR = Path("~/.cache/autoedit/spool")
@@ -235,7 +234,7 @@ class EngineClient:
             )
             for rejected in message.get("rejected", []):
                 log.error(
-                    "engine rejected feedback event %s: %s", rejected.get("event_id"), rejected.get("error")
+                    "engine rejected feedback event %s: %s", rejected.get("event_id"), rejected.get("reason")
                 )
         if request_id is not None and request_id in self._feedback_requests:
             self._feedback_requests.discard(request_id)  # its ack was applied to the spool above
@@ -490,12 +489,12 @@ class EngineClient:
         if not self._jobs:
             return
         died = self._proc is not None and self._proc.poll() is not None
-        silent = now - max(self._last_heard, self._listening_since) >= MISSED_HEARTBEATS * self.heartbeat_s
+        silent = now - max(self._last_heard, self._listening_since) >= protocol.MISSED_HEARTBEATS * self.heartbeat_s
         if died or silent:
             self._lose_engine(
                 "the engine exited"
                 if died
-                else f"no word from the engine for {MISSED_HEARTBEATS} heartbeats",
+                else f"no word from the engine for {protocol.MISSED_HEARTBEATS} heartbeats",
                 now,
             )
 

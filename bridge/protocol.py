@@ -4,7 +4,8 @@ Every message is two ZeroMQ frames: the tag `b"autoedit/1"` and one UTF-8 JSON o
 Requests carry an `id`; the reply to a request carries the same `id`. Pushes about a job (`progress`,
 `result`, and `error` when a job fails) carry its `job_id`. `heartbeat` flows both ways and needs no
 reply. This module is standard library only: it runs inside Blender's and Resolve's Python. The
-server validates request bodies further with pydantic (engine/server/requests.py).
+server validates request bodies further with pydantic (engine/server/requests.py). Event values are
+bridge/events.py's, timeline formats bridge/formats.py's.
 
 Additions to DESIGN.md's list, and why: `shutdown` (request, answered by `bye`) lets a host stop the
 engine it started; `status` is also the reply type to a `status` request (no listed type fitted);
@@ -27,8 +28,10 @@ REQUEST_TYPES = frozenset({"hello", "ping", "submit", "cancel", "status", "feedb
 REPLY_TYPES = frozenset({"welcome", "pong", "accepted", "status", "ack", "error", "bye"})
 PUSH_TYPES = frozenset({"progress", "result", "error", "heartbeat"})
 JOB_KINDS = ("edit", "analyze", "probe")
-EXPORT_FORMATS = ("otio", "fcpxml", "fcp7", "edl")
-EVENT_KINDS = ("accept", "reject", "trim", "reorder", "prefer")
+# Heartbeats both ways: every interval, and a side that hears nothing for MISSED_HEARTBEATS intervals
+# treats the other as gone (the engine forgets the client's jobs, the client restarts or reports).
+HEARTBEAT_INTERVAL_S = 1.0
+MISSED_HEARTBEATS = 3
 
 # error codes (the `code` field of an `error` message)
 MALFORMED = "malformed"  # not two frames / not a JSON object / no type

@@ -15,6 +15,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bridge import protocol
 from engine.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -93,9 +94,9 @@ class Planner(Section):
 
 
 class Server(Section):
-    endpoint: str = "tcp://127.0.0.1:5557"
-    heartbeat_interval_s: float = Field(1.0, gt=0)
-    max_message_bytes: int = Field(8 * 1024 * 1024, gt=1024)
+    endpoint: str = protocol.DEFAULT_ENDPOINT
+    heartbeat_interval_s: float = Field(protocol.HEARTBEAT_INTERVAL_S, gt=0)
+    max_message_bytes: int = Field(protocol.DEFAULT_MAX_MESSAGE_BYTES, gt=1024)
     max_queued_jobs: int = Field(16, ge=1)
     curve_keys_dir: str | None = None
 

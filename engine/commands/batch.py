@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bridge.formats import EXPORT_FORMATS, suffix_for
 from engine.errors import BadInput
 
 MANIFEST_NAME = "autoedit-batch.json"
@@ -46,14 +47,13 @@ MEDIA_SUFFIXES = frozenset(
         ".aiff",
     ]
 )
-OUTPUT_SUFFIX = {"otio": ".otio", "fcpxml": ".fcpxml", "fcp7": ".xml", "edl": ".edl"}
 
 
 def add_arguments(parser) -> None:
     parser.add_argument("in_dir", help="folder of media files (each is edited on its own)")
     parser.add_argument("--prompt", required=True, help="what the edit should be, as for `autoedit edit`")
     parser.add_argument("--out", required=True, metavar="OUT_DIR", help="where outputs and the manifest go")
-    parser.add_argument("--format", choices=sorted(OUTPUT_SUFFIX), default="otio", help="timeline format")
+    parser.add_argument("--format", choices=sorted(EXPORT_FORMATS), default="otio", help="timeline format")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--target-duration", type=float, metavar="S", help="length of each edit in seconds")
     parser.add_argument("--aspect", choices=["16:9", "9:16", "1:1", "4:5"])
@@ -77,7 +77,7 @@ def find_media(in_dir: Path, recursive: bool, exclude: Path) -> list[Path]:
 
 def output_name(rel: Path, job: str, fmt: str) -> Path:
     """clip.mp4 -> clip.mp4.otio (keeping the suffix: clip.mov and clip.mp4 must not collide)."""
-    suffix = OUTPUT_SUFFIX[fmt] if job == "edit" else f".{job}.json"
+    suffix = suffix_for(fmt) if job == "edit" else f".{job}.json"
     return rel.with_name(rel.name + suffix)
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-EXTENSIONS = {"otio": ".otio", "fcpxml": ".fcpxml", "fcp7": ".xml", "edl": ".edl"}
+from bridge.formats import EXPORT_FORMATS, suffix_for
 
 
 def add_arguments(parser) -> None:
@@ -18,7 +18,7 @@ def add_arguments(parser) -> None:
         "-o", "--output", metavar="OUT", help="timeline file (default: edit.otio in the current folder)"
     )
     parser.add_argument(
-        "--format", choices=sorted(EXTENSIONS), help="timeline format (default: from OUT's suffix, else otio)"
+        "--format", choices=sorted(EXPORT_FORMATS), help="timeline format (default: from OUT's suffix, else otio)"
     )
     parser.add_argument(
         "--preview", metavar="OUT.mp4", help="also render a small preview video and a contact sheet"
@@ -61,7 +61,7 @@ def run(args, ctx) -> int:
     out = Path(args.output) if args.output else Path("edit" + EXTENSIONS[args.format or "otio"])
     fmt = args.format or (format_for(out) if out.suffix else "otio")
     if not out.suffix:
-        out = out.with_suffix(EXTENSIONS[fmt])
+        out = out.with_suffix(suffix_for(fmt))
     options = {"target_duration": args.duration, "aspect": args.aspect}
     if args.captions:
         options["captions"] = True

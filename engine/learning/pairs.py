@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge import events
 from engine.learning.render import render_decision
 from engine.learning.store import EventStore
 
@@ -66,18 +67,9 @@ class TimelineFeedback:
         return render_decision(decision, self.prompt, self.spec)
 
 
-def _other_id(value: Mapping[str, Any], *keys: str) -> str | None:
-    for key in keys:
-        if value.get(key):
-            return str(value[key])
-    return None
-
-
-def _range(value: Mapping[str, Any]) -> tuple[float, float] | None:
-    for lo, hi in (("source_start", "source_end"), ("in", "out"), ("start", "end"), ("in_s", "out_s")):
-        if isinstance(value.get(lo), int | float) and isinstance(value.get(hi), int | float):
-            return float(value[lo]), float(value[hi])
-    return None
+def _kept_range(value: Mapping[str, Any]) -> tuple[float, float]:
+    """A trim's kept range (DESIGN.md: source_start/source_end in the media's own seconds)."""
+    return float(value["source_start"]), float(value["source_end"])
 
 
 def collect_feedback(
@@ -101,6 +93,8 @@ def collect_feedback(
             fb = timelines[tid] = TimelineFeedback(tid, record["prompt"], record["spec"], decisions)
         fb.seq = event["seq"]
         did, kind, value = event.get("decision_id"), event["kind"], event.get("value") or {}
+        if events.value_problem(kind, value):
+            continue  # a value from before the one-shape contract that could not be migrated
         if kind in ("accept", "reject"):
             if did is None:
                 fb.timeline_verdict = kind
@@ -110,8 +104,7 @@ def collect_feedback(
             fb.trims[did] = value
             fb.verdicts.setdefault(did, "accept")  # trimming a clip keeps it
         elif kind == "prefer":
-            chosen = str(did) if did else _other_id(value, "chosen", "chosen_decision_id", "preferred")
-            rejected = _other_id(value, "over", "rejected", "rejected_decision_id")
+            chosen, rejected = str(did), str(value["over"])
             if chosen in fb.decisions and rejected in fb.decisions and chosen != rejected:
                 fb.prefers.append((chosen, rejected))
     return list(timelines.values())
@@ -120,9 +113,9 @@ def collect_feedback(
 def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
     for did, value in fb.trims.items():
         original = fb.decisions[did]
-        kept = _range(value)
+        kept = _kept_range(value)
         start, end = original.get("source_start"), original.get("source_end")
-        if kept is None or not isinstance(start, int | float) or not isinstance(end, int | float):
+        if not isinstance(start, int | float) or not isinstance(end, int | float):
             continue
         k0, k1 = max(kept[0], float(start)), min(kept[1], float(end))
         if k1 <= k0:

@@ -14,6 +14,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from engine.learning.migrations import migrate
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS events (
     event_id    TEXT PRIMARY KEY,
@@ -38,8 +40,6 @@ CREATE TABLE IF NOT EXISTS timelines (
 );
 """
 
-EVENT_KINDS = ("accept", "reject", "trim", "reorder", "prefer")
-
 
 class EventStore:
     """Thread-safe; one connection per store, serialised by a lock (SQLite writes are serial anyway)."""
@@ -52,6 +52,7 @@ class EventStore:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(SCHEMA)
+        self.version = migrate(self._db)
 
     def close(self) -> None:
         with self._lock:

@@ -24,6 +24,7 @@ from typing import Any
 import zmq
 
 from bridge import protocol
+from bridge.formats import suffix_for
 from engine.config import EngineConfig
 from engine.errors import AutoEditError, BadInput, Cancelled, ModelNotFound
 from engine.paths import sub_dir
@@ -33,7 +34,6 @@ from engine.server.requests import Submit
 log = logging.getLogger("autoedit.server")
 
 JobFunction = Callable[[Submit, EngineConfig, Path, Job], dict[str, Any]]
-EXPORT_SUFFIX = {"otio": ".otio", "fcpxml": ".fcpxml", "fcp7": ".xml", "edl": ".edl"}
 PROGRESS_EVERY_S = 0.05
 
 
@@ -77,7 +77,7 @@ def run_edit_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job
     for fmt in request.options.exports:
         from engine.timeline.export import export_timeline
 
-        target = sub_dir(data_dir, "exports", request.job_id) / f"timeline{EXPORT_SUFFIX[fmt]}"
+        target = sub_dir(data_dir, "exports", request.job_id) / f"timeline{suffix_for(fmt)}"
         export_timeline(result.timeline, target, fmt)
         exports[fmt] = target.read_text(encoding="utf-8")
     return {

@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from bridge.protocol import EXPORT_FORMATS
+from bridge.events import EVENT_KINDS
+from bridge.formats import EXPORT_FORMATS
 
 ID_PATTERN = r"^[A-Za-z0-9_.:-]{1,128}$"
 
@@ -29,14 +30,20 @@ class JobOptions(Body):
 
     model_config = ConfigDict(extra="allow")
 
-    exports: list[Literal["otio", "fcpxml", "fcp7", "edl"]] = Field(
-        default_factory=list, max_length=len(EXPORT_FORMATS)
-    )
+    exports: list[str] = Field(default_factory=list, max_length=len(EXPORT_FORMATS))
     seed: int | None = None
     target_duration: float | None = Field(None, gt=0)
     aspect: Literal["16:9", "9:16", "1:1", "4:5"] | None = None
     style: str | None = Field(None, max_length=200)
     captions: bool | None = None
+
+    @field_validator("exports")
+    @classmethod
+    def _export_formats(cls, value: list[str]) -> list[str]:
+        unknown = [f for f in value if f not in EXPORT_FORMATS]
+        if unknown:
+            raise ValueError(f"unknown export format(s) {', '.join(map(repr, unknown))} (known: {', '.join(EXPORT_FORMATS)})")
+        return value
 
 
 class Submit(Body):
@@ -72,10 +79,17 @@ class PreferenceEvent(Body):
     event_id: str = Field(pattern=ID_PATTERN)
     timeline_id: str | None = Field(None, max_length=256)
     decision_id: str | None = Field(None, max_length=256)
-    kind: Literal["accept", "reject", "trim", "reorder", "prefer"]
+    kind: str
     value: dict[str, Any] = Field(default_factory=dict)
     time: str
     profile: str = Field("default", min_length=1, max_length=128)
+
+    @field_validator("kind")
+    @classmethod
+    def _event_kind(cls, value: str) -> str:
+        if value not in EVENT_KINDS:
+            raise ValueError(f"kind must be one of {', '.join(EVENT_KINDS)}")
+        return value
 
     @field_validator("time")
     @classmethod

@@ -23,7 +23,7 @@ from typing import Any
 import zmq
 from pydantic import ValidationError
 
-from bridge import protocol
+from bridge import events, protocol
 from engine import __version__
 from engine.config import EngineConfig
 from engine.errors import BadInput
@@ -33,7 +33,6 @@ from engine.server.jobs import JOB_FUNCTIONS, JobFunction, JobRecord, Worker, ch
 
 log = logging.getLogger("autoedit.server")
 
-MISSED_HEARTBEATS = 3
 FINISHED_KEPT = 256
 HARD_SIZE_FACTOR = 4  # libzmq drops a connection over this multiple of max_message_bytes; below it we reply
 
@@ -174,12 +173,12 @@ class EngineServer:
     def _heartbeat(self) -> None:
         now = time.monotonic()
         for peer, seen in list(self.peers.items()):
-            if now - seen["heard"] > MISSED_HEARTBEATS * self.heartbeat_s:
+            if now - seen["heard"] > protocol.MISSED_HEARTBEATS * self.heartbeat_s:
                 del self.peers[peer]
                 log.info(
                     "client %s is gone (silent for %d heartbeats)",
                     peer.decode("ascii", "replace"),
-                    MISSED_HEARTBEATS,
+                    protocol.MISSED_HEARTBEATS,
                 )
             elif now - seen["sent"] >= self.heartbeat_s:
                 self._send(peer, {"type": "heartbeat", "instance": self.instance})
@@ -386,15 +385,15 @@ class EngineServer:
         rejected: list[dict[str, Any]] = []
         for raw in request.events:
             try:
-                valid.append(requests.PreferenceEvent.model_validate(raw).model_dump())
+                event = requests.PreferenceEvent.model_validate(raw).model_dump()
+                reason = events.event_problem(event)
             except ValidationError as exc:
-                event_id = raw.get("event_id") if isinstance(raw, dict) else None
-                rejected.append(
-                    {
-                        "event_id": event_id if isinstance(event_id, str) else None,
-                        "error": requests.describe(exc),
-                    }
-                )
+                event, reason = None, requests.describe(exc)
+            if event is not None and reason is None:
+                valid.append(event)
+                continue
+            event_id = raw.get("event_id") if isinstance(raw, dict) else None
+            rejected.append({"event_id": event_id if isinstance(event_id, str) else None, "reason": reason})
         stored = self.store.add_events(valid) if valid else []
         if valid:
             self.trainer.events_stored(self.store)  # starts a background run when one is due; never blocks

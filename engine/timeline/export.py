@@ -21,25 +21,25 @@ from pathlib import Path
 
 import opentimelineio as otio
 
+from bridge.formats import EXPORT_FORMATS, TIMELINE_SUFFIXES, format_for_suffix
+from bridge.rates import exact_rate
+
 from engine.errors import BadInput
 
-FORMATS = {"otio": ("otio_json", ".otio"), "fcpxml": ("fcpx_xml", ".fcpxml"), "fcp7": ("fcp_xml", ".xml"), "edl": ("cmx_3600", ".edl")}  # fmt: skip
+# The OTIO adapter that writes each of bridge.formats' timeline formats.
+ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "fcp7": "fcp_xml", "edl": "cmx_3600"}
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
     if fmt:
-        if fmt not in FORMATS:
-            raise BadInput(f"unknown timeline format '{fmt}' (choose from {', '.join(FORMATS)})")
+        if fmt not in TIMELINE_SUFFIXES:
+            raise BadInput(f"unknown timeline format '{fmt}' (choose from {', '.join(EXPORT_FORMATS)})")
         return fmt
     suffix = Path(path).suffix.lower()
-    for name, (_, ext) in FORMATS.items():
-        if suffix == ext:
-            return name
-    raise BadInput(f"cannot tell the timeline format from the suffix '{suffix}'; pass --format", path)
-
-
-def _exact_rate(rate: float) -> Fraction:
-    return Fraction(rate).limit_denominator(1001)
+    found = format_for_suffix(suffix)
+    if found is None:
+        raise BadInput(f"cannot tell the timeline format from the suffix '{suffix}'; pass --format", path)
+    return found
 
 
 _FCPX_LOCK = threading.RLock()  # the fix swaps module attributes: one block at a time across threads
@@ -57,7 +57,7 @@ def _fcpx_patched() -> Iterator[None]:
     mod = otio.adapters.from_name("fcpx_xml").module()
 
     def frame_duration(framerate: float) -> str:
-        r = _exact_rate(float(framerate))
+        r = exact_rate(float(framerate))
         return f"{r.denominator}/{r.numerator}s"
 
     def format_frame_rate(self, format_id):  # type: ignore[no-untyped-def]
@@ -70,7 +70,7 @@ def _fcpx_patched() -> Iterator[None]:
             return otio.opentime.RationalTime(0, rate)
         text = rational_number.replace("s", "")
         seconds = Fraction(*map(int, text.split("/"))) if "/" in text else Fraction(text)
-        return otio.opentime.RationalTime(round(seconds * _exact_rate(rate)), rate)
+        return otio.opentime.RationalTime(round(seconds * exact_rate(rate)), rate)
 
     # Class __dict__ entries, so the staticmethod wrapper itself is saved and put back.
     saved = (
@@ -112,7 +112,7 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str |
     """Write the timeline as otio|fcpxml|fcp7|edl; the format comes from `fmt` or the suffix."""
     path = Path(path)
     name = format_for(path, fmt)
-    adapter = FORMATS[name][0]
+    adapter = ADAPTERS[name]
     path.parent.mkdir(parents=True, exist_ok=True)
     if name == "otio":
         otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
@@ -128,7 +128,7 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str |
 
 def export_string(timeline: otio.schema.Timeline, fmt: str) -> str:
     name = format_for("x", fmt)
-    adapter = FORMATS[name][0]
+    adapter = ADAPTERS[name]
     if name == "fcpxml":
         with fcpx_rate_fix():
             return otio.adapters.write_to_string(timeline, adapter_name=adapter)
@@ -142,7 +142,7 @@ def read_timeline(
 ) -> otio.schema.Timeline:
     """Read a timeline we (or an NLE) wrote, with the same fixes; `rate` is needed for EDLs."""
     name = format_for(path, fmt)
-    adapter = FORMATS[name][0]
+    adapter = ADAPTERS[name]
     if name == "fcpxml":
         with fcpx_rate_fix():
             result = otio.adapters.read_from_file(str(path), adapter_name=adapter)
@@ -157,7 +157,7 @@ def read_timeline(
 
 
 __all__ = [
-    "FORMATS",
+    "ADAPTERS",
     "export_string",
     "export_timeline",
     "fcpx_rate_fix",

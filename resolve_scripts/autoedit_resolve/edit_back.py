@@ -5,10 +5,12 @@ into <data dir>/resolve/exports/, and we compare it with the engine's OTIO kept 
 
 - each of the editor's clips is matched to a decision by the `[autoedit:<id>]` tag in its markers when
   the export kept them, else by the same media file and the largest overlap of source ranges;
-- a decision whose source range moved by a frame or more -> `trim` (before/after, in seconds and frames);
+- a decision whose source range moved by a frame or more -> `trim` (the kept range in the media's own
+  seconds, and the head/tail change in frames);
 - decisions that changed order -> `reorder`, only for the clips outside the longest run that kept its
   order (moving one clip gives one event, not one per clip it jumped over);
-- a decision with no clip left -> `reject` with value {"implicit": "removed"}.
+- a decision with no clip left -> `reject` with value {"implicit": "deleted"}.
+Values are bridge.events' (DESIGN.md's one shape per kind).
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from datetime import datetime, timezone
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
+
+from bridge import events
 
 from .errors import HostError
 from .otio_json import ClipInfo, TimelineInfo, parse_timeline
@@ -142,31 +146,21 @@ def diff(engine: TimelineInfo, edited: TimelineInfo) -> EditDiff:
         head = _frames(clip.source_start, rate) - _frames(d.source_start, rate)
         tail = _frames(clip.source_end, rate) - _frames(d.source_end, rate)
         if head or tail:
-            out.trims.append(
-                {
-                    "decision_id": decision_id,
-                    "value": {
-                        "source_start_before": float(d.source_start),
-                        "source_end_before": float(d.source_end),
-                        "source_start": float(clip.source_start),
-                        "source_end": float(clip.source_end),
-                        "head_frames": head,  # > 0: the editor started later (trimmed the head)
-                        "tail_frames": tail,  # < 0: the editor ended earlier (trimmed the tail)
-                        "rate": [rate.numerator, rate.denominator],
-                    },
-                }
+            value = events.trim_value(  # seconds from the file's first frame, as the engine counts
+                float(clip.source_start - d.media_origin),
+                float(clip.source_end - d.media_origin),
+                head_frames=head,  # > 0: the editor started later (trimmed the head)
+                tail_frames=tail,  # < 0: the editor ended earlier (trimmed the tail)
+                rate=(rate.numerator, rate.denominator),
             )
+            out.trims.append({"decision_id": decision_id, "value": value})
     kept = sorted(matched.items(), key=lambda kv: (kv[1].record_start, kv[1].track_index))
     order = [engine_index[decision_id] for decision_id, _ in kept]
     in_place = _longest_increasing(order)
     for position, (decision_id, _clip) in enumerate(kept):
         if position not in in_place:
-            out.reorders.append(
-                {
-                    "decision_id": decision_id,
-                    "value": {"from_index": engine_index[decision_id], "to_index": position},
-                }
-            )
+            value = events.reorder_value(engine_index[decision_id], position)
+            out.reorders.append({"decision_id": decision_id, "value": value})
     return out
 
 
@@ -193,9 +187,7 @@ def events_for(diff_result: EditDiff, session: Session, make_event: Any) -> list
         if due is None:
             return
         event_id, revision = due
-        event = make_event(
-            kind, session.timeline_id, decision_id, {**value, "host": "resolve"}, profile=session.profile
-        )
+        event = make_event(kind, session.timeline_id, decision_id, value, profile=session.profile)
         event["event_id"] = event_id
         events.append(event)
         record_sent(session, decision_id, channel, value, revision)
@@ -205,7 +197,7 @@ def events_for(diff_result: EditDiff, session: Session, make_event: Any) -> list
     for move in diff_result.reorders:
         add("reorder", move["decision_id"], ORDER_CHANNEL, move["value"])
     for decision_id in diff_result.removed:
-        add("reject", decision_id, PRESENCE_CHANNEL, {"implicit": "removed"})
+        add("reject", decision_id, PRESENCE_CHANNEL, events.reject_value(events.IMPLICIT_DELETED))
     return events
 
 

@@ -14,20 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-# Rates with a 1001 denominator are the NTSC family; anything else is taken as written.
-_NTSC = tuple(Fraction(n * 1000, 1001) for n in (24, 30, 48, 60, 120))
-
-
-def exact_rate(rate: float | int | str) -> Fraction:
-    """OTIO's float rate (23.976023976023978) or Resolve's setting ("23.976", "29.97 DF") -> exact rate."""
-    value = float(str(rate).split()[0]) if isinstance(rate, str) else float(rate)
-    if value <= 0:
-        raise ValueError(f"frame rate must be positive, got {rate!r}")
-    for ntsc in _NTSC:
-        if abs(value - float(ntsc)) < 0.005:  # 23.976023976023978, "23.976", "29.97" -> 24000/1001, ...
-            return ntsc
-    return Fraction(value).limit_denominator(1001)
-
+from bridge.rates import exact_rate
 
 def rational_seconds(rt: dict[str, Any] | None) -> Fraction:
     """A `RationalTime.1` dict as exact seconds."""
@@ -54,12 +41,13 @@ class ClipInfo:
     index: int  # position among the clips of its track (gaps not counted)
     record_start: Fraction  # seconds from the timeline's start
     record_end: Fraction
-    source_start: Fraction  # seconds into the media file
+    source_start: Fraction  # source time in seconds (includes the media's start timecode)
     source_end: Fraction
     rate: Fraction  # the clip's own rate (its source_range rate)
     path: str | None
     metadata: dict[str, Any] = field(default_factory=dict)
     markers: tuple[MarkerInfo, ...] = ()
+    media_origin: Fraction = Fraction(0)  # source time of the media's first frame (its start timecode)
 
     @property
     def decision_id(self) -> str | None:
@@ -95,16 +83,27 @@ def _schema(obj: dict[str, Any]) -> str:
     return str(obj.get("OTIO_SCHEMA", "")).split(".")[0]
 
 
-def _media_path(clip: dict[str, Any]) -> str | None:
-    ref = None
+def _media_reference(clip: dict[str, Any]) -> dict[str, Any] | None:
     refs = clip.get("media_references")
     if isinstance(refs, dict) and refs:
-        ref = refs.get(clip.get("active_media_reference_key") or "DEFAULT_MEDIA") or next(iter(refs.values()))
-    elif isinstance(clip.get("media_reference"), dict):  # Clip.1 (older OTIO, e.g. other hosts' exports)
-        ref = clip["media_reference"]
+        key = clip.get("active_media_reference_key") or "DEFAULT_MEDIA"
+        return refs.get(key) or next(iter(refs.values()))
+    if isinstance(clip.get("media_reference"), dict):  # Clip.1 (older OTIO, e.g. other hosts' exports)
+        return clip["media_reference"]
+    return None
+
+
+def _media_path(clip: dict[str, Any]) -> str | None:
+    ref = _media_reference(clip)
     if not ref or _schema(ref) != "ExternalReference":
         return None
     return file_url_to_path(str(ref.get("target_url") or "")) or None
+
+
+def _media_origin(clip: dict[str, Any]) -> Fraction:
+    ref = _media_reference(clip)
+    available = ref.get("available_range") if isinstance(ref, dict) else None
+    return rational_seconds(available.get("start_time")) if isinstance(available, dict) else Fraction(0)
 
 
 def file_url_to_path(url: str) -> str:
@@ -188,6 +187,7 @@ def parse_timeline(text: str) -> TimelineInfo:
                         path=_media_path(item),
                         metadata=dict(item.get("metadata") or {}),
                         markers=_markers(item),
+                        media_origin=_media_origin(item),
                     )
                 )
                 index += 1

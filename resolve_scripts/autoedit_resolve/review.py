@@ -81,7 +81,7 @@ def collect_review(timeline: Any, session: Session, make_event: Any) -> ReviewRe
             if decision_id is None or decision_id in seen:
                 continue
             seen.add(decision_id)
-            kind, shown = marks.verdict(item)
+            kind, _shown = marks.verdict(item)
             if kind is None:
                 report.unmarked += 1
                 continue
@@ -93,13 +93,7 @@ def collect_review(timeline: Any, session: Session, make_event: Any) -> ReviewRe
                 report.already_sent += 1
                 continue
             event_id, revision = due
-            event = make_event(
-                kind,
-                session.timeline_id,
-                decision_id,
-                {"host": "resolve", "marks": shown, "item": str(item.GetName())},
-                profile=session.profile,
-            )
+            event = make_event(kind, session.timeline_id, decision_id, {}, profile=session.profile)
             event["event_id"] = event_id
             report.events.append(event)
             record_sent(session, decision_id, REVIEW_CHANNEL, kind, revision)

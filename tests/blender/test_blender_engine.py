@@ -93,7 +93,7 @@ def test_run_applies_the_engines_edit_exactly(bpy_addon, addon_module, edited) -
 
     state, scene = edited["state"], edited["scene"]
     timeline = otio.adapters.read_from_string(state.result["otio"], "otio_json")
-    plan = addon_module.otio_vse.plan_from_timeline(timeline)
+    plan = addon_module.otio_to_vse.plan_from_timeline(timeline)
     strips = {s.name: s for s in scene.sequence_editor.strips_all}
     assert plan.strips, "the engine returned an empty edit"
     for planned in plan.strips:

@@ -18,7 +18,7 @@ def test_import_export_round_trip_keeps_cuts(fresh_file, tmp_path: Path) -> None
     import opentimelineio as otio
     from blender_mapping.cuts import clip_cuts, corpus, exported_cuts
 
-    from addon_blender import otio_vse
+    from addon_blender import vse_model
 
     files = corpus(NLE.resolve())
     assert len(files) >= 30
@@ -29,7 +29,7 @@ def test_import_export_round_trip_keeps_cuts(fresh_file, tmp_path: Path) -> None
         assert bpy.ops.autoedit.import_otio(filepath=str(path), target="NEW_SCENE") == {"FINISHED"}, path
         (scene_name,) = {s.name for s in bpy.data.scenes} - before
         scene = bpy.data.scenes[scene_name]
-        rate = otio_vse.rate_from_blender(scene.render.fps, scene.render.fps_base)
+        rate = vse_model.rate_from_blender(scene.render.fps, scene.render.fps_base)
         out = tmp_path / f"{path.stem}.otio"
         with bpy.context.temp_override(scene=scene):
             assert bpy.ops.autoedit.export_otio(filepath=str(out)) == {"FINISHED"}, path

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from addon_blender import otio_vse
+from addon_blender import vse_model
 
 READERS = {".otio", ".xml", ".edl", ".fcpxml"}
 
@@ -36,15 +36,15 @@ def clip_cuts(timeline: otio.schema.Timeline, rate: Fraction) -> list[tuple[str,
         for clip in track.find_clips():
             trimmed = clip.trimmed_range()
             shown = clip.transformed_time_range(trimmed, track)
-            lo, hi = otio_vse.seconds(shown.start_time), otio_vse.seconds(shown.end_time_exclusive())
-            source = otio_vse.seconds(trimmed.start_time)
+            lo, hi = vse_model.seconds(shown.start_time), vse_model.seconds(shown.end_time_exclusive())
+            source = vse_model.seconds(trimmed.start_time)
             ancestor = clip.parent()
             while ancestor is not None and ancestor is not track:  # a nested composition trims what shows
                 if ancestor.parent() is track:
                     window = ancestor.range_in_parent()
                     w_lo, w_hi = (
-                        otio_vse.seconds(window.start_time),
-                        otio_vse.seconds(window.end_time_exclusive()),
+                        vse_model.seconds(window.start_time),
+                        vse_model.seconds(window.end_time_exclusive()),
                     )
                     source += max(lo, w_lo) - lo
                     lo, hi = max(lo, w_lo), min(hi, w_hi)
@@ -53,7 +53,7 @@ def clip_cuts(timeline: otio.schema.Timeline, rate: Fraction) -> list[tuple[str,
             if end <= start:
                 continue
             available = getattr(clip.media_reference, "available_range", None)
-            origin = otio_vse.seconds(available.start_time) if available is not None else Fraction(0)
+            origin = vse_model.seconds(available.start_time) if available is not None else Fraction(0)
             out.append((str(track.kind), start, end, source - origin, clip.name))
     return sorted(out, key=lambda c: (c[0], c[1], c[4]))
 
@@ -65,14 +65,14 @@ def exported_cuts(
     for track in timeline.tracks:
         for clip in track.find_clips():
             r = clip.range_in_parent()
-            start = otio_vse.seconds(r.start_time) * rate
-            end = otio_vse.seconds(r.end_time_exclusive()) * rate
+            start = vse_model.seconds(r.start_time) * rate
+            end = vse_model.seconds(r.end_time_exclusive()) * rate
             assert start.denominator == 1 and end.denominator == 1, (clip.name, start, end)
             origin = Fraction(0)
             reference = clip.media_reference
             available = getattr(reference, "available_range", None)
             if available is not None:
-                origin = otio_vse.seconds(available.start_time)
-            source = otio_vse.seconds(clip.source_range.start_time) - origin
+                origin = vse_model.seconds(available.start_time)
+            source = vse_model.seconds(clip.source_range.start_time) - origin
             out.append((str(track.kind), int(start), int(end), source, clip.name))
     return sorted(out, key=lambda c: (c[0], c[1], c[4]))

@@ -7,9 +7,10 @@ from pathlib import Path
 import opentimelineio as otio
 import pytest
 
-from addon_blender import otio_vse
+from addon_blender import otio_to_vse, vse_to_otio
 
 from .cuts import clip_cuts, corpus, exported_cuts
+from .vse_state import state_from_plan
 
 REPO = Path(__file__).resolve().parents[2]
 NLE = REPO / ".." / "shared" / "media" / "nle"
@@ -31,10 +32,10 @@ def flat_original(path: Path) -> otio.schema.Timeline:
 @pytest.mark.parametrize("path", CORPUS, ids=[p.name for p in CORPUS])
 def test_round_trip_keeps_every_cut(path: Path) -> None:
     original = flat_original(path)
-    plan = otio_vse.plan_from_timeline(original, start_frame=1, exists=lambda p: False)
+    plan = otio_to_vse.plan_from_timeline(original, start_frame=1, exists=lambda p: False)
     rate = plan.rate
     assert plan.inexact_cuts == 0, f"{path.name}: cuts off the {rate} grid"
-    back = otio_vse.timeline_from_state(otio_vse.state_from_plan(plan))
+    back = vse_to_otio.timeline_from_state(state_from_plan(plan))
     expected = clip_cuts(original, rate)
     got = exported_cuts(back, rate)
     if any(_has_nested(t) for t in original.tracks):  # nested tracks flatten into lanes: compare as sets

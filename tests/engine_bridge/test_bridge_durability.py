@@ -14,7 +14,7 @@ import uuid
 from pathlib import Path
 
 from bridge.client import EngineClient
-from bridge.events import make_event
+from bridge.events import make_event, trim_value
 from engine_bridge.conftest import engine_argv, free_endpoint
 
 REPO = Path(__file__).resolve().parents[2]
@@ -42,7 +42,8 @@ def test_100_engine_kills_while_streaming_10000_events_store_each_exactly_once(t
     rng = random.Random(5)
     kill_at = sorted(rng.sample(range(1, 2 * TOTAL // BATCH), KILLS))  # in feeder steps: sent, acked, sent...
     events = [
-        make_event(rng.choice(["accept", "reject", "trim"]), "tl", f"d{i}", {"i": i}) for i in range(TOTAL)
+        make_event(kind, "tl", f"d{i}", trim_value(i, i + 1.5, 2, -3, (25, 1)) if kind == "trim" else {})
+        for i, kind in enumerate(rng.choice(["accept", "reject", "trim"]) for _ in range(TOTAL))
     ]
     progress = {"step": 0, "done": False}
     changed = threading.Condition()
@@ -100,7 +101,7 @@ from bridge.events import make_event
 endpoint, spool, namespace, total = sys.argv[1], sys.argv[2], uuid.UUID(sys.argv[3]), int(sys.argv[4])
 client = EngineClient(endpoint, spool_dir=spool, request_timeout_s=0.5)
 for i in range(total):
-    event = make_event("accept", "tl", f"d{i}", {"i": i})
+    event = make_event("accept", "tl", f"d{i}")
     event["event_id"] = str(uuid.uuid5(namespace, str(i)))
     client.send_feedback([event])
     print(i + 1, flush=True)  # the host was told: this event is safe

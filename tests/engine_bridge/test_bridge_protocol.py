@@ -10,7 +10,18 @@ from pathlib import Path
 import pytest
 
 from bridge import protocol
-from bridge.events import check_event, make_event
+from bridge.events import (
+    IMPLICIT_DELETED,
+    accept_value,
+    check_event,
+    event_problem,
+    make_event,
+    prefer_value,
+    reject_value,
+    reorder_value,
+    trim_value,
+    value_problem,
+)
 from bridge.spool import FeedbackSpool
 
 REPO = Path(__file__).resolve().parents[2]
@@ -68,15 +79,55 @@ def test_decode_keeps_the_request_id_when_the_type_is_missing():
 
 
 def test_make_event_matches_design_and_refuses_bad_kinds():
-    event = make_event("trim", "tl-1", "d-7", {"delta_s": -0.5}, profile="alice")
+    value = trim_value(1.5, 3.0, head_frames=6, tail_frames=-2, rate=(24000, 1001))
+    event = make_event("trim", "tl-1", "d-7", value, profile="alice")
     assert set(event) == {"event_id", "timeline_id", "decision_id", "kind", "value", "time", "profile"}
-    assert event["kind"] == "trim" and event["value"] == {"delta_s": -0.5} and event["profile"] == "alice"
+    assert event["kind"] == "trim" and event["value"] == value and event["profile"] == "alice"
+    assert value == {
+        "source_start": 1.5,
+        "source_end": 3.0,
+        "head_frames": 6,
+        "tail_frames": -2,
+        "rate": [24000, 1001],
+    }
     check_event(event)
     assert make_event("accept", "tl-1", None)["event_id"] != make_event("accept", "tl-1", None)["event_id"]
     with pytest.raises(ValueError, match="kind"):
         make_event("like", "tl-1", "d-7")
     with pytest.raises(ValueError, match="value"):
         make_event("accept", "tl-1", "d-7", value=[1, 2])  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "problem"),
+    [
+        ("accept", {"strip": "clip 01"}, "must be {}"),
+        ("reject", {"implicit": "removed"}, "must be {}"),
+        ("trim", {"delta_s": -0.5}, "missing source_start, source_end"),
+        ("trim", {"source_start": 2.0, "source_end": 1.0}, "0 <= start < end"),
+        ("trim", {"source_start": 0.0, "source_end": 1.0, "rate": [24, 0]}, "rate"),
+        ("trim", {"source_start": 0.0, "source_end": 1.0, "head_frames": 0.5}, "whole number"),
+        ("trim", {"source_start": 0, "source_end": 1, "before": {}}, "unknown key(s) before"),
+        ("reorder", {"from_index": 3, "to_index": 0}, "missing from, to"),
+        ("reorder", {"from": -1, "to": 0}, "integers >= 0"),
+        ("prefer", {"rejected": "d-2"}, "missing over"),
+    ],
+)
+def test_each_kind_has_one_value_shape(kind, value, problem):
+    assert problem in (value_problem(kind, value) or "")
+    with pytest.raises(ValueError, match="value"):
+        make_event(kind, "tl-1", "d-7", value)
+
+
+def test_value_builders_give_the_design_shapes():
+    assert accept_value() == {} and reject_value(IMPLICIT_DELETED) == {"implicit": "deleted"}
+    assert reorder_value(3, 0) == {"from": 3, "to": 0}
+    assert prefer_value("d-2") == {"over": "d-2"}
+    for kind, value in (("accept", {}), ("reject", {"implicit": "deleted"}), ("prefer", {"over": "x"})):
+        assert value_problem(kind, value) is None
+    assert "decision_id" in (
+        event_problem({**make_event("prefer", "t", "d", {"over": "x"}), "decision_id": None}) or ""
+    )
 
 
 def _ids(spool_dir: Path) -> list[str]:

@@ -15,7 +15,7 @@ import zmq
 
 from bridge import protocol
 from bridge.client import EngineError, EngineUnavailable, JobFailed
-from bridge.events import make_event
+from bridge.events import make_event, reorder_value, trim_value
 from engine_bridge.conftest import MEDIA, PROBE_CLIP, engine_argv, free_endpoint, raw_dealer, recv_reply
 
 REPO = Path(__file__).resolve().parents[2]
@@ -186,6 +186,28 @@ def test_invalid_events_are_rejected_one_by_one_and_valid_ones_stored(start_engi
     ack = recv_reply(sock, "fb")
     assert ack["type"] == "ack" and ack["event_ids"] == [good["event_id"]]
     assert [r["event_id"] for r in ack["rejected"]] == [bad_kind["event_id"], bad_time["event_id"], None]
+    sock.close()
+
+
+def test_an_event_whose_value_is_not_its_kinds_shape_is_rejected_with_the_reason(start_engine):
+    engine = start_engine()
+    sock = raw_dealer(engine.endpoint)
+    trim = make_event("trim", "tl", "d1", trim_value(1.0, 2.5, 3, -2, (25, 1)))
+    old_blender_trim = {**trim, "event_id": "old-blender", "value": {"head_frames": 3, "before": {}}}
+    resolve_style_reorder = {
+        **make_event("reorder", "tl", "d2", reorder_value(3, 0)),
+        "value": {"from_index": 3, "to_index": 0},
+    }
+    sock.send_multipart(
+        protocol.encode(
+            {"type": "feedback", "id": "fb", "events": [trim, old_blender_trim, resolve_style_reorder]}
+        )
+    )
+    ack = recv_reply(sock, "fb")
+    assert ack["event_ids"] == [trim["event_id"]]
+    reasons = {r["event_id"]: r["reason"] for r in ack["rejected"]}
+    assert reasons[old_blender_trim["event_id"]] == "trim value missing source_start, source_end"
+    assert reasons[resolve_style_reorder["event_id"]] == "reorder value missing from, to"
     sock.close()
 
 

@@ -50,6 +50,7 @@ def test_trims_are_found_in_frames_and_seconds():
     assert (value["head_frames"], value["tail_frames"]) == (6, -10)
     assert value["rate"] == [24000, 1001]
     assert abs(value["source_start"] - 6 * 1001 / 24000) < 1e-9
+    assert set(value) == {"source_start", "source_end", "head_frames", "tail_frames", "rate"}
     assert result.reorders == [] and result.removed == []
 
 
@@ -61,7 +62,7 @@ def test_one_moved_clip_is_one_reorder_event():
     track.remove(last)
     track.insert(0, last)
     result = diff(_info(tl), _info(edited))
-    assert result.reorders == [{"decision_id": "d3", "value": {"from_index": 3, "to_index": 0}}]
+    assert result.reorders == [{"decision_id": "d3", "value": {"from": 3, "to": 0}}]
     assert result.trims == [] and result.removed == []
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from bridge.formats import EXPORT_FORMATS
+
 from engine.analysis.runner import analyse_files
 from engine.config import load_config
 from engine.planning.pipeline import MediaRef, run_edit
@@ -11,7 +13,6 @@ from engine.progress import Job
 from engine.timeline.export import export_string, export_timeline, read_timeline
 
 CLIPS = ["cuts_23976", "cuts_25", "cuts_2997", "vfr"]
-FORMATS = ["otio", "fcpxml", "fcp7", "edl"]
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +55,7 @@ def _cuts(timeline):
 
 
 @pytest.mark.parametrize("name", CLIPS)
-@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("fmt", EXPORT_FORMATS)
 def test_cut_points_survive_each_format(analysed, config, tmp_path, name, fmt):
     media = analysed[name]
     result = _edit(media, config, tmp_path / "data", start_timecode=3600.0 if name == "cuts_25" else 0.0)
