@@ -180,7 +180,7 @@ def export_edit(resolve: Any, timeline: Any, settings: HostSettings, session: Se
 
 def events_for(diff_result: EditDiff, session: Session, make_event: Any) -> list[dict[str, Any]]:
     """Events for what changed since the last send (ledger staged in `session`, saved by the caller)."""
-    events = []
+    out = []
 
     def add(kind: str, decision_id: str, channel: str, value: dict[str, Any]) -> None:
         due = pending(session, decision_id, channel, value)
@@ -189,7 +189,7 @@ def events_for(diff_result: EditDiff, session: Session, make_event: Any) -> list
         event_id, revision = due
         event = make_event(kind, session.timeline_id, decision_id, value, profile=session.profile)
         event["event_id"] = event_id
-        events.append(event)
+        out.append(event)
         record_sent(session, decision_id, channel, value, revision)
 
     for trim in diff_result.trims:
@@ -198,7 +198,7 @@ def events_for(diff_result: EditDiff, session: Session, make_event: Any) -> list
         add("reorder", move["decision_id"], ORDER_CHANNEL, move["value"])
     for decision_id in diff_result.removed:
         add("reject", decision_id, PRESENCE_CHANNEL, events.reject_value(events.IMPLICIT_DELETED))
-    return events
+    return out
 
 
 def read_engine(session: Session) -> TimelineInfo:

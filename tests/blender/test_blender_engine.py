@@ -3,6 +3,7 @@ when the engine is down when the editor gives it and comes back later."""
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import subprocess
 import time
@@ -11,11 +12,19 @@ from typing import Any
 
 import pytest
 
-from .conftest import AUTOEDIT, free_port
+from .conftest import AUTOEDIT, ENGINE_PYTHON, free_port
 
 CLIP = "video_cuts/movienet_test1_titanic.mp4"
 # a fast engine for a host test: rule planner (no LLM load), PySceneDetect shots
 CONFIG = "planner:\n  backend: rules\nanalysis:\n  shots_backend: pyscenedetect\n"
+# what the trainers will learn from: the preference pairs the stored events make (engine's venv)
+PAIRS = """
+import json, sys
+from engine.learning.pairs import preference_pairs
+from engine.learning.store import EventStore
+store = EventStore(sys.argv[1])
+print(json.dumps([[p.source, p.chosen_id, p.rejected_id] for p in preference_pairs(store)]))
+"""
 
 
 class Engine:
@@ -46,6 +55,21 @@ class Engine:
             self.proc.terminate()
             self.proc.wait(timeout=30)
         self.proc = None
+
+    def pairs(self) -> list[tuple[str, str, str]]:
+        out = subprocess.run(
+            [str(ENGINE_PYTHON), "-c", PAIRS, str(self.data_dir / "feedback.sqlite3")],
+            capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        return [tuple(p) for p in json.loads(out.stdout)]
+
+    def values(self) -> dict[tuple[str, str], dict[str, Any]]:
+        db = sqlite3.connect(self.data_dir / "feedback.sqlite3")
+        try:
+            rows = db.execute("SELECT kind, decision_id, value FROM events ORDER BY rowid").fetchall()
+        finally:
+            db.close()
+        return {(kind, decision): json.loads(value) for kind, decision, value in rows}
 
     def events(self) -> list[tuple[str, str, str | None]]:
         db = sqlite3.connect(self.data_dir / "feedback.sqlite3")
@@ -127,7 +151,9 @@ def test_accept_and_trim_reach_the_store_once(bpy_addon, addon_module, edited, e
         for s in scene.sequence_editor.strips_all:
             s.select = s.name == strips[0].name
         assert bpy.ops.autoedit.accept() == {"FINISHED"}
-        strips[1].frame_final_end = strips[1].frame_final_end - 3  # an implicit trim
+        trimmed = strips[1]["autoedit_decision_id"]
+        kept_frames = strips[1].frame_final_end - strips[1].frame_final_start - 8
+        strips[1].frame_final_end = strips[1].frame_final_end - 8  # an implicit trim, 1/3 s
         assert bpy.ops.autoedit.sync() == {"FINISHED"}
         client = addon_module.engine_link.client(bpy.context)
         assert client.flush(timeout_s=30) == 0
@@ -142,6 +168,12 @@ def test_accept_and_trim_reach_the_store_once(bpy_addon, addon_module, edited, e
         assert client.flush(timeout_s=10) == 0
     assert len(engine.events()) == before + 2
     assert len({e[0] for e in engine.events()}) == len(engine.events())
+    # DESIGN.md's trim value: the kept range in the media's seconds, which the learning loop reads
+    trim = engine.values()[("trim", trimmed)]
+    assert trim["tail_frames"] == -8 and trim["head_frames"] == 0
+    rate = trim["rate"][0] / trim["rate"][1]
+    assert abs((trim["source_end"] - trim["source_start"]) - kept_frames / rate) < 1e-6
+    assert ("trim", trimmed, f"{trimmed}#trimmed") in engine.pairs()
 
 
 def test_feedback_given_while_the_engine_is_down_arrives_once(

@@ -15,6 +15,9 @@ from autoedit_resolve.entry import run_action
 from autoedit_resolve.errors import HostError
 from autoedit_resolve.otio_json import parse_timeline
 
+from engine.learning.pairs import preference_pairs
+from engine.learning.store import EventStore
+
 from .fake_resolve import FakeResolve
 
 
@@ -143,7 +146,7 @@ def test_the_editors_trims_moves_and_removals_become_events(host_settings, edit_
     items = _video_items(timeline)
     assert len(items) >= 4
 
-    timeline.ui_trim(items[0], head_frames=3, tail_frames=-2)
+    timeline.ui_trim(items[0], head_frames=10, tail_frames=-8)
     timeline.ui_delete(items[1])
     timeline.ui_move(items[-1], 0)
 
@@ -155,7 +158,18 @@ def test_the_editors_trims_moves_and_removals_become_events(host_settings, edit_
 
     rows = {(r["decision_id"], r["kind"]): r["value"] for r in resolve_engine.rows(timeline_id)}
     trim = rows[(ids[0], "trim")]
-    assert (trim["head_frames"], trim["tail_frames"]) == (3, -2)
+    assert (trim["head_frames"], trim["tail_frames"]) == (10, -8)
+    # DESIGN.md's trim value (kept range in the media's seconds) is what the learning loop reads
+    store = EventStore(resolve_engine.data_dir / "feedback.sqlite3")
+    try:
+        decided = {d["decision_id"]: d for d in store.timeline(timeline_id)["decisions"]}[ids[0]]
+        pairs = preference_pairs(store)
+    finally:
+        store.close()
+    rate = trim["rate"][0] / trim["rate"][1]
+    assert abs(trim["source_start"] - (decided["source_start"] + 10 / rate)) < 1e-6
+    assert abs(trim["source_end"] - (decided["source_end"] - 8 / rate)) < 1e-6
+    assert ("trim", ids[0], f"{ids[0]}#trimmed") in {(p.source, p.chosen_id, p.rejected_id) for p in pairs}
     assert rows[(ids[1], "reject")] == {"implicit": "deleted"}
     assert rows[(ids[-1], "reorder")]["to"] == 0
     assert set(rows) == {(ids[0], "trim"), (ids[1], "reject"), (ids[-1], "reorder")}
