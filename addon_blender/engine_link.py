@@ -52,7 +52,7 @@ def client(context: Any) -> Any:
     """The engine client for the current preferences (recreated when they change)."""
     global _client, _client_key
     prefs = settings(context)
-    endpoint = prefs.endpoint if prefs else "tcp://127.0.0.1:5557"
+    endpoint = prefs.endpoint if prefs else bridge().DEFAULT_ENDPOINT
     data_dir = prefs.data_dir if prefs and prefs.data_dir else ""
     autostart = None
     if prefs and prefs.autostart and prefs.engine_command:

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import bpy
 from bpy_extras.io_utils import ExportHelper, ImportHelper
 
-from . import compat, engine_link, feedback, vse_apply, vse_read
+from bridge import formats
+
+from . import compat, engine_link, feedback, review, vse_apply, vse_read
 from .otio_to_vse import plan_from_timeline
 from .vse_model import MappingError
 from .vse_to_otio import timeline_from_state
 
-APPLIED_KEY = "autoedit_applied_decisions"  # scene property: {timeline_id: [decision ids]} as JSON
 TARGETS = [
     ("NEW_SCENE", "New scene", "Build the edit in a new scene at the edit's frame rate"),
     ("CHANNELS", "New channels", "Build the edit above the strips of this scene"),
@@ -82,10 +82,8 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
         )  # fmt: skip
         vse_apply.apply_plan(scene, plan)
         scene.frame_end = max(scene.frame_end, plan.end_frame - 1)
-    applied = json.loads(scene.get(APPLIED_KEY, "{}"))
     if plan.timeline_id:
-        applied[plan.timeline_id] = sorted({s.decision_id for s in plan.strips if s.decision_id})
-        scene[APPLIED_KEY] = json.dumps(applied)
+        review.record_applied(scene, plan.timeline_id, {s.decision_id for s in plan.strips if s.decision_id})
     return scene
 
 
@@ -111,7 +109,7 @@ class AUTOEDIT_OT_run(bpy.types.Operator):
             options["target_duration"] = float(settings.target_duration)
         if settings.style:
             options["style"] = settings.style
-        sync_feedback(context)
+        review.sync_feedback(context)
         try:
             state = engine_link.submit(context, media, settings.prompt, options, settings.target, music=music)
         except Exception as exc:  # the bridge explains what is wrong (engine not running, refused input)
@@ -206,10 +204,11 @@ class AUTOEDIT_OT_apply_result(bpy.types.Operator):
         return {"FINISHED"}
 
 
-EXPORT_FORMATS = [
-    ("otio_json", "OpenTimelineIO (.otio)", "Lossless; Resolve 18.5+ imports it", ".otio"),
-    ("fcp_xml", "Final Cut Pro 7 XML (.xml)", "Cuts and dissolves for most NLEs", ".xml"),
-    ("cmx_3600", "CMX 3600 EDL (.edl)", "One video track", ".edl"),
+# The formats File > Export offers (bridge.formats names each one's suffix and OTIO adapter).
+EXPORT_CHOICES = [
+    ("otio", "OpenTimelineIO (.otio)", "Lossless; Resolve 18.5+ imports it"),
+    ("fcp7", "Final Cut Pro 7 XML (.xml)", "Cuts and dissolves for most NLEs"),
+    ("edl", "CMX 3600 EDL (.edl)", "One video track"),
 ]
 
 
@@ -261,42 +260,24 @@ class AUTOEDIT_OT_export_otio(bpy.types.Operator, ExportHelper):
 
     filename_ext = ".otio"
     filter_glob: bpy.props.StringProperty(default="*.otio;*.xml;*.edl", options={"HIDDEN"})  # type: ignore[valid-type]
-    adapter: bpy.props.EnumProperty(name="Format", items=[f[:3] for f in EXPORT_FORMATS], default="otio_json")  # type: ignore[valid-type]
+    file_format: bpy.props.EnumProperty(name="Format", items=EXPORT_CHOICES, default="otio")  # type: ignore[valid-type]
 
     def execute(self, context):
         import opentimelineio as otio
 
         timeline = timeline_from_state(vse_read.read_state(context.scene))
-        suffix = next(f[3] for f in EXPORT_FORMATS if f[0] == self.adapter)
+        suffix = formats.suffix_for(self.file_format)
         path = Path(self.filepath)
         if path.suffix.lower() != suffix:
             path = path.with_suffix(suffix)
         try:
-            otio.adapters.write_to_file(timeline, str(path), adapter_name=self.adapter)
+            otio.adapters.write_to_file(
+                timeline, str(path), adapter_name=formats.OTIO_ADAPTERS[self.file_format]
+            )
         except Exception as exc:  # adapters refuse what their format cannot hold
             self.report({"ERROR"}, f"{path}: {exc}")
             return {"CANCELLED"}
         return {"FINISHED"}
-
-
-def sync_feedback(context: Any) -> int:
-    """Report trims, moves and deletions of applied strips since the last sync; returns events sent."""
-    from .review import send_findings
-
-    scene = context.scene
-    state = vse_read.read_state(scene)
-    applied = json.loads(scene.get(APPLIED_KEY, "{}"))
-    findings = feedback.implicit_findings(state.strips, applied, state.rate)
-    if not findings:
-        return 0
-    sent = send_findings(context, findings)
-    for f in findings:
-        if f.kind == "reject" and f.value.get("implicit") == "deleted":
-            decisions = applied.get(str(f.timeline_id), [])
-            if f.decision_id in decisions:
-                decisions.remove(f.decision_id)
-    scene[APPLIED_KEY] = json.dumps(applied)
-    return sent
 
 
 CLASSES = (

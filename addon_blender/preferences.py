@@ -6,6 +6,8 @@ import shutil
 
 import bpy
 
+from bridge import protocol
+
 
 def _default_command() -> str:
     return shutil.which("autoedit") or ""
@@ -17,7 +19,7 @@ class AutoEditPreferences(bpy.types.AddonPreferences):
     endpoint: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Engine endpoint",
         description="ZeroMQ endpoint of the AutoEdit engine (loopback unless CURVE keys are set up)",
-        default="tcp://127.0.0.1:5557",
+        default=protocol.DEFAULT_ENDPOINT,
     )
     autostart: bpy.props.BoolProperty(  # type: ignore[valid-type]
         name="Start a local engine",

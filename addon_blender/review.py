@@ -11,8 +11,41 @@ from typing import Any
 
 import bpy
 
+from bridge import events
+
 from . import compat, engine_link, feedback, vse_read
 from .vse_model import PROP_APPLIED, PROP_DECISION, PROP_STATUS, PROP_TIMELINE, STATUS_COLOURS
+
+APPLIED_KEY = "autoedit_applied_decisions"  # scene property: {timeline_id: [decision ids]} as JSON
+
+
+def applied_decisions(scene: Any) -> dict[str, list[str]]:
+    """The decisions each applied edit put into this scene (a deleted strip is found against it)."""
+    return json.loads(scene.get(APPLIED_KEY, "{}"))
+
+
+def record_applied(scene: Any, timeline_id: str, decision_ids: set[str] | list[str]) -> None:
+    applied = applied_decisions(scene)
+    applied[timeline_id] = sorted(decision_ids)
+    scene[APPLIED_KEY] = json.dumps(applied)
+
+
+def sync_feedback(context: Any) -> int:
+    """Report trims, moves and deletions of applied strips since the last sync; returns events sent."""
+    scene = context.scene
+    state = vse_read.read_state(scene)
+    applied = applied_decisions(scene)
+    findings = feedback.implicit_findings(state.strips, applied, state.rate)
+    if not findings:
+        return 0
+    sent = send_findings(context, findings)
+    for f in findings:
+        if f.kind == "reject" and f.value.get("implicit") == events.IMPLICIT_DELETED:
+            decisions = applied.get(str(f.timeline_id), [])
+            if f.decision_id in decisions:
+                decisions.remove(f.decision_id)
+    scene[APPLIED_KEY] = json.dumps(applied)
+    return sent
 
 
 def send_findings(context: Any, findings: list[feedback.Finding]) -> int:
@@ -50,8 +83,6 @@ class _Review(bpy.types.Operator):
         return context.scene is not None and context.scene.sequence_editor is not None
 
     def execute(self, context):
-        from .ops import sync_feedback
-
         sync_feedback(context)
         strips = _decision_strips(context, self.selected_only)
         findings = feedback.explicit_findings(strips, self.kind)
@@ -119,18 +150,10 @@ class AUTOEDIT_OT_sync(bpy.types.Operator):
     bl_label = "Sync Feedback"
 
     def execute(self, context):
-        from .ops import sync_feedback
-
         n = sync_feedback(context)
         left = engine_link.client(context).flush(timeout_s=2.0)
         self.report({"INFO"}, f"Auto Edit: {n} new event(s), {left} waiting for the engine")
         return {"FINISHED"}
-
-
-def applied_decisions(scene: Any) -> dict[str, list[str]]:
-    from .ops import APPLIED_KEY
-
-    return json.loads(scene.get(APPLIED_KEY, "{}"))
 
 
 CLASSES = (

@@ -69,7 +69,10 @@ class SEQUENCER_PT_autoedit(bpy.types.Panel):
         row.operator("autoedit.reject_edit")
         box.operator("autoedit.sync", icon="FILE_REFRESH")
         prefs = engine_link.settings(context)
-        layout.label(text=f"Engine: {prefs.endpoint if prefs else 'tcp://127.0.0.1:5557'}", icon="LINKED")
+        layout.label(
+            text=f"Engine: {prefs.endpoint if prefs else engine_link.bridge().DEFAULT_ENDPOINT}",
+            icon="LINKED",
+        )
 
 
 def header_menu(self, context):  # noqa: ARG001

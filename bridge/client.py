@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import os
 import subprocess
-import sys
 import time
 import uuid
 from collections import deque
@@ -27,6 +26,7 @@ import zmq
 
 from bridge import protocol
 from bridge.events import check_event
+from bridge.local_engine import LocalEngine
 from bridge.spool import FeedbackSpool
 
 log = logging.getLogger("autoedit.bridge")
@@ -64,21 +64,6 @@ class JobFailed(EngineError):
         self.job_id = push.get("job_id")
 
 
-def local_engine_argv(
-    python: str | os.PathLike[str] = sys.executable,
-    endpoint: str = protocol.DEFAULT_ENDPOINT,
-    data_dir: str | os.PathLike[str] | None = None,
-    config: str | os.PathLike[str] | None = None,
-) -> list[str]:
-    """The argv that starts `autoedit serve` with the given Python (the engine's venv, not Blender's)."""
-    argv = [str(python), "-m", "engine", "serve", "--endpoint", endpoint]
-    if data_dir is not None:
-        argv += ["--data-dir", str(data_dir)]
-    if config is not None:
-        argv += ["--config", str(config)]
-    return argv
-
-
 def _load_key(value: str | bytes | os.PathLike[str], secret: bool) -> tuple[bytes, bytes | None]:
     """A z85 key, or a zmq.auth certificate file -> (public, secret)."""
     if isinstance(value, bytes):
@@ -100,7 +85,7 @@ class EngineClient:
 
     endpoint: where the engine listens. spool_dir: where unacknowledged preference events wait (one file
     per client; files left by a crashed client are adopted). autostart: the argv that starts a local
-    engine (see `local_engine_argv`); without it the client never starts one. heartbeat_s: ping interval;
+    engine (see `bridge.local_engine.local_engine_argv`); without it the client never starts one. heartbeat_s: ping interval;
     three silent intervals with a job running mean the engine is gone. server_public_key/client_key:
     CURVE (a z85 key or a file made by `autoedit keys`). request_timeout_s/retries: the lazy pirate.
     """
@@ -110,7 +95,7 @@ class EngineClient:
         endpoint: str = protocol.DEFAULT_ENDPOINT,
         spool_dir: str | os.PathLike[str] | None = None,
         autostart: list[str] | None = None,
-        heartbeat_s: float = 1.0,
+        heartbeat_s: float = protocol.HEARTBEAT_INTERVAL_S,
         server_public_key: str | bytes | os.PathLike[str] | None = None,
         client_key: str | os.PathLike[str] | tuple[bytes, bytes] | None = None,
         request_timeout_s: float = 2.5,
@@ -141,7 +126,7 @@ class EngineClient:
         self._awaiting: set[str] = set()
         self._jobs: dict[str, dict[str, Any]] = {}  # job_id -> the submit request, until the job ends
         self._finished: deque[str] = deque(maxlen=256)
-        self._proc: subprocess.Popen | None = None
+        self._engine = LocalEngine(self.autostart, autostart_log) if self.autostart else None
         self._instance: str | None = None
         self._instance_changed = False
         self._feedback_requests: set[str] = set()  # feedback requests sent and not yet answered
@@ -283,7 +268,7 @@ class EngineClient:
             reply = self._exchange(message, time.monotonic() + timeout_s)
             if reply is not None:
                 return reply
-            if self._proc is not None and self._proc.poll() is not None:
+            if self._our_engine_exited():
                 break  # the engine we started has exited: retrying the socket will not help
         if autostart and self.autostart:
             self._start_engine(self.start_timeout_s)
@@ -306,7 +291,7 @@ class EngineClient:
             left = deadline - time.monotonic()
             if left <= 0:
                 return None
-            if self._proc is not None and self._proc.poll() is not None:
+            if self._our_engine_exited():
                 self._drain(0)
                 return self._replies.pop(request_id, None)
             self._drain(max(1, min(int(left * 1000), 50)))
@@ -322,7 +307,15 @@ class EngineClient:
     @property
     def owns_engine(self) -> bool:
         """True while an engine this client started is running."""
-        return self._proc is not None and self._proc.poll() is None
+        return self._engine is not None and self._engine.running
+
+    @property
+    def engine_process(self) -> subprocess.Popen | None:
+        """The engine process this client started last, if any."""
+        return self._engine.proc if self._engine is not None else None
+
+    def _our_engine_exited(self) -> bool:
+        return self._engine is not None and self._engine.exited
 
     @property
     def engine_pid(self) -> int | None:
@@ -345,11 +338,11 @@ class EngineClient:
         return self.welcome
 
     def _start_engine(self, timeout_s: float) -> dict[str, Any]:
-        if not self.autostart:
+        if self._engine is None:
             raise EngineUnavailable(f"no engine at {self.endpoint} and autostart is off")
-        if self._proc is None or self._proc.poll() is not None:
-            log.info("starting the engine: %s", " ".join(self.autostart))
-            self._proc = self._spawn(self.autostart)
+        if not self._engine.running:
+            log.info("starting the engine: %s", " ".join(self._engine.argv))
+            self._engine.start()
         deadline = time.monotonic() + timeout_s
         self._reconnect()
         hello = protocol.request("hello", client=self.client_name, protocol=protocol.VERSION)
@@ -359,33 +352,13 @@ class EngineClient:
                 self.welcome = self._raise_if_error(reply)
                 self._last_heard = time.monotonic()
                 return self.welcome
-            if self._proc.poll() is not None:
+            if self._engine.exited:
                 raise EngineUnavailable(
-                    f"the engine exited with status {self._proc.returncode} while starting "
-                    f"({' '.join(self.autostart)}); see its log in the data dir (logs/engine.log)"
+                    f"the engine exited with status {self._engine.exit_code()} while starting "
+                    f"({' '.join(self._engine.argv)}); see its log in the data dir (logs/engine.log)"
                 )
         self._awaiting.discard(hello["id"])
         raise EngineUnavailable(f"the engine did not answer within {timeout_s:.1f} s of starting it")
-
-    def _spawn(self, argv: list[str]) -> subprocess.Popen:
-        """Detached from the host: its own session, no console, output to a log file or nowhere."""
-        kwargs: dict[str, Any] = {"stdin": subprocess.DEVNULL, "close_fds": True}
-        if sys.platform == "win32":  # pragma: no cover
-            kwargs["creationflags"] = subprocess.CREATE_NEW_PROCESS_GROUP | subprocess.DETACHED_PROCESS
-        else:
-            kwargs["start_new_session"] = True
-        if self.autostart_log is not None:
-            out = open(self.autostart_log, "ab")  # noqa: SIM115 - handed to the child
-            kwargs["stdout"] = out
-            kwargs["stderr"] = subprocess.STDOUT
-        else:
-            kwargs["stdout"] = subprocess.DEVNULL
-            kwargs["stderr"] = subprocess.DEVNULL
-        try:
-            return subprocess.Popen(argv, **kwargs)
-        finally:
-            if self.autostart_log is not None:
-                kwargs["stdout"].close()
 
     def stop_engine(self, timeout_s: float = 10.0) -> bool:
         """Ask the engine to exit; an engine this client started is killed if it does not. True if it is gone."""
@@ -399,14 +372,9 @@ class EngineClient:
             answered = True
         except EngineUnavailable:
             answered = False
-        if self._proc is None:
+        if self._engine is None or not self._engine.started:
             return answered
-        try:
-            self._proc.wait(timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            self._proc.kill()
-            self._proc.wait()
-        self._proc = None
+        self._engine.wait_or_kill(timeout_s)
         return True
 
     # ------------------------------------------------------------------- jobs
@@ -488,8 +456,11 @@ class EngineClient:
             return
         if not self._jobs:
             return
-        died = self._proc is not None and self._proc.poll() is not None
-        silent = now - max(self._last_heard, self._listening_since) >= protocol.MISSED_HEARTBEATS * self.heartbeat_s
+        died = self._our_engine_exited()
+        silent = (
+            now - max(self._last_heard, self._listening_since)
+            >= protocol.MISSED_HEARTBEATS * self.heartbeat_s
+        )
         if died or silent:
             self._lose_engine(
                 "the engine exited"
@@ -513,22 +484,20 @@ class EngineClient:
                     "engine_restart": bool(self.autostart),
                 }
             )
-        if not self.autostart:
+        if self._engine is None:
             for job_id in jobs:
                 self._fail_job(job_id, protocol.ENGINE_LOST, f"{why} (no autostart, so the job is lost)")
             return
-        if self._proc is not None and self._proc.poll() is None:
-            self._proc.kill()  # ours and hung: a new one cannot bind while it lives
-            self._proc.wait()
-        log.info("restarting the engine: %s", " ".join(self.autostart))
-        self._proc = self._spawn(self.autostart)
+        self._engine.kill()  # ours and hung: a new one cannot bind while it lives
+        log.info("restarting the engine: %s", " ".join(self._engine.argv))
+        self._engine.start()
         self._reconnect()
         self._restarting = {"since": now, "hello": None, "sent": 0.0}
         self._continue_restart(now)
 
     def _continue_restart(self, now: float) -> None:
         state = self._restarting
-        assert state is not None and self._proc is not None
+        assert state is not None and self._engine is not None
         hello = state["hello"]
         reply = self._replies.pop(hello["id"], None) if hello is not None else None
         if reply is not None and reply.get("type") == "welcome":
@@ -539,7 +508,7 @@ class EngineClient:
             for job_id in list(self._jobs):
                 self._resubmit(job_id)
             return
-        exited = self._proc.poll()
+        exited = self._engine.exit_code()
         if exited is not None or now - state["since"] > self.start_timeout_s:
             self._restarting = None
             why = (
@@ -644,16 +613,18 @@ class EngineClient:
             attempt += 1
             try_deadline = min(deadline, time.monotonic() + self.request_timeout_s)
             while outstanding & self._feedback_requests and time.monotonic() < try_deadline:
-                if self._proc is not None and self._proc.poll() is not None:
+                if self._our_engine_exited():
                     break
                 self._drain(max(1, min(50, int((try_deadline - time.monotonic()) * 1000))))
         return len(self.spool)
 
     def _ensure_local_engine(self, attempt: int, deadline: float) -> bool:
         """On a retry: restart an engine of ours that died, or start one when none has answered."""
-        ours_died = self._proc is not None and self._proc.poll() is not None
-        none_answers = self._proc is None and attempt > self.retries
-        if not self.autostart or not (ours_died or none_answers):
+        if self._engine is None:
+            return True
+        ours_died = self._engine.exited
+        none_answers = not self._engine.started and attempt > self.retries
+        if not (ours_died or none_answers):
             return True
         try:
             self._start_engine(max(0.1, deadline - time.monotonic()))

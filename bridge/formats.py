@@ -1,9 +1,10 @@
-"""Timeline formats the engine writes and the file suffix each one gets: the one table every side reads."""
+"""Timeline formats: the file suffix and the OTIO adapter of each, the one table every side reads."""
 
 from __future__ import annotations
 
 TIMELINE_SUFFIXES = {"otio": ".otio", "fcpxml": ".fcpxml", "fcp7": ".xml", "edl": ".edl"}
 EXPORT_FORMATS = tuple(TIMELINE_SUFFIXES)
+OTIO_ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "fcp7": "fcp_xml", "edl": "cmx_3600"}
 
 
 def suffix_for(fmt: str) -> str:

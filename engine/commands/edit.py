@@ -18,7 +18,9 @@ def add_arguments(parser) -> None:
         "-o", "--output", metavar="OUT", help="timeline file (default: edit.otio in the current folder)"
     )
     parser.add_argument(
-        "--format", choices=sorted(EXPORT_FORMATS), help="timeline format (default: from OUT's suffix, else otio)"
+        "--format",
+        choices=sorted(EXPORT_FORMATS),
+        help="timeline format (default: from OUT's suffix, else otio)",
     )
     parser.add_argument(
         "--preview", metavar="OUT.mp4", help="also render a small preview video and a contact sheet"
@@ -58,7 +60,7 @@ def run(args, ctx) -> int:
     from engine.planning.pipeline import run_edit
     from engine.timeline.export import export_timeline, format_for
 
-    out = Path(args.output) if args.output else Path("edit" + EXTENSIONS[args.format or "otio"])
+    out = Path(args.output) if args.output else Path("edit" + suffix_for(args.format or "otio"))
     fmt = args.format or (format_for(out) if out.suffix else "otio")
     if not out.suffix:
         out = out.with_suffix(suffix_for(fmt))

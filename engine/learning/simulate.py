@@ -235,7 +235,8 @@ def local_engine(
     data_dir: Path, work_dir: Path, config_file: Path | None = None, start_timeout_s: float = 120.0
 ) -> Iterator[Any]:
     """`autoedit serve` on a free loopback port with its own data dir, and a host's EngineClient to it."""
-    from bridge.client import EngineClient, local_engine_argv
+    from bridge.client import EngineClient
+    from bridge.local_engine import local_engine_argv
 
     endpoint = free_loopback_endpoint()
     client = EngineClient(

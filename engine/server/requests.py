@@ -42,7 +42,9 @@ class JobOptions(Body):
     def _export_formats(cls, value: list[str]) -> list[str]:
         unknown = [f for f in value if f not in EXPORT_FORMATS]
         if unknown:
-            raise ValueError(f"unknown export format(s) {', '.join(map(repr, unknown))} (known: {', '.join(EXPORT_FORMATS)})")
+            raise ValueError(
+                f"unknown export format(s) {', '.join(map(repr, unknown))} (known: {', '.join(EXPORT_FORMATS)})"
+            )
         return value
 
 

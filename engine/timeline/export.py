@@ -21,13 +21,9 @@ from pathlib import Path
 
 import opentimelineio as otio
 
-from bridge.formats import EXPORT_FORMATS, TIMELINE_SUFFIXES, format_for_suffix
+from bridge.formats import EXPORT_FORMATS, OTIO_ADAPTERS, TIMELINE_SUFFIXES, format_for_suffix
 from bridge.rates import exact_rate
-
 from engine.errors import BadInput
-
-# The OTIO adapter that writes each of bridge.formats' timeline formats.
-ADAPTERS = {"otio": "otio_json", "fcpxml": "fcpx_xml", "fcp7": "fcp_xml", "edl": "cmx_3600"}
 
 
 def format_for(path: str | Path, fmt: str | None = None) -> str:
@@ -112,7 +108,7 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str |
     """Write the timeline as otio|fcpxml|fcp7|edl; the format comes from `fmt` or the suffix."""
     path = Path(path)
     name = format_for(path, fmt)
-    adapter = ADAPTERS[name]
+    adapter = OTIO_ADAPTERS[name]
     path.parent.mkdir(parents=True, exist_ok=True)
     if name == "otio":
         otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
@@ -128,7 +124,7 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str |
 
 def export_string(timeline: otio.schema.Timeline, fmt: str) -> str:
     name = format_for("x", fmt)
-    adapter = ADAPTERS[name]
+    adapter = OTIO_ADAPTERS[name]
     if name == "fcpxml":
         with fcpx_rate_fix():
             return otio.adapters.write_to_string(timeline, adapter_name=adapter)
@@ -142,7 +138,7 @@ def read_timeline(
 ) -> otio.schema.Timeline:
     """Read a timeline we (or an NLE) wrote, with the same fixes; `rate` is needed for EDLs."""
     name = format_for(path, fmt)
-    adapter = ADAPTERS[name]
+    adapter = OTIO_ADAPTERS[name]
     if name == "fcpxml":
         with fcpx_rate_fix():
             result = otio.adapters.read_from_file(str(path), adapter_name=adapter)
@@ -157,7 +153,6 @@ def read_timeline(
 
 
 __all__ = [
-    "ADAPTERS",
     "export_string",
     "export_timeline",
     "fcpx_rate_fix",

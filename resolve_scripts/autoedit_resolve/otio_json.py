@@ -16,6 +16,7 @@ from typing import Any
 
 from bridge.rates import exact_rate
 
+
 def rational_seconds(rt: dict[str, Any] | None) -> Fraction:
     """A `RationalTime.1` dict as exact seconds."""
     if not rt:

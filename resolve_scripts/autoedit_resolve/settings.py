@@ -13,8 +13,10 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from bridge import protocol
+
 SETTINGS_FILE = "autoedit_resolve.json"
-DEFAULT_ENDPOINT = "tcp://127.0.0.1:5557"
+DEFAULT_ENDPOINT = protocol.DEFAULT_ENDPOINT
 
 
 @dataclass(frozen=True)
@@ -23,7 +25,7 @@ class HostSettings:
     endpoint: str = DEFAULT_ENDPOINT
     engine_command: tuple[str, ...] = ()  # argv prefix that runs `autoedit` (else engine_python -m engine)
     engine_python: str | None = None  # the engine environment's Python (runs host_cli for Lua / no pyzmq)
-    heartbeat_s: float = 1.0
+    heartbeat_s: float = protocol.HEARTBEAT_INTERVAL_S
     extra: dict = field(default_factory=dict)
 
     @property
@@ -82,7 +84,7 @@ def load_settings(
         endpoint=endpoint,
         engine_command=tuple(command),
         engine_python=raw.get("engine_python") or env.get("AUTOEDIT_PYTHON"),
-        heartbeat_s=float(raw.get("heartbeat_s") or 1.0),
+        heartbeat_s=float(raw.get("heartbeat_s") or protocol.HEARTBEAT_INTERVAL_S),
         extra={
             k: v
             for k, v in raw.items()

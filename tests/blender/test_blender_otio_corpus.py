@@ -41,9 +41,9 @@ def test_import_export_round_trip_keeps_cuts(fresh_file, tmp_path: Path) -> None
     assert checked == len(files)
 
 
-@pytest.mark.parametrize("adapter,suffix", [("fcp_xml", ".xml"), ("cmx_3600", ".edl")])
+@pytest.mark.parametrize("file_format,suffix", [("fcp7", ".xml"), ("edl", ".edl")])
 def test_export_through_other_adapters_reads_back(
-    fresh_file, tmp_path: Path, adapter: str, suffix: str
+    fresh_file, tmp_path: Path, file_format: str, suffix: str
 ) -> None:
     bpy = fresh_file
     import opentimelineio as otio
@@ -53,7 +53,7 @@ def test_export_through_other_adapters_reads_back(
     scene = next(s for s in bpy.data.scenes if s.name != "Scene")
     out = tmp_path / f"cut{suffix}"
     with bpy.context.temp_override(scene=scene):
-        assert bpy.ops.autoedit.export_otio(filepath=str(out), adapter=adapter) == {"FINISHED"}
+        assert bpy.ops.autoedit.export_otio(filepath=str(out), file_format=file_format) == {"FINISHED"}
     back = otio.adapters.read_from_file(str(out), **({"rate": 24} if suffix == ".edl" else {}))
     original = otio.adapters.read_from_file(str(source))
     assert _cuts(back) == _cuts(original)

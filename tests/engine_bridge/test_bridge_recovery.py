@@ -48,7 +48,7 @@ def test_client_starts_a_local_engine_when_none_answers_and_stops_it(tmp_path, m
     client = make_client(endpoint, autostart=engine_argv(endpoint, tmp_path / "data"), request_timeout_s=0.5)
     welcome = client.ensure_engine(timeout_s=60)
     assert client.owns_engine and welcome["pid"] == client.engine_pid
-    proc = client._proc
+    proc = client.engine_process
     assert client.stop_engine(timeout_s=20) is True
     assert proc.returncode == 0  # a clean exit on `shutdown`, not a kill
     with pytest.raises(EngineUnavailable):
