@@ -27,7 +27,7 @@ from engine.analysis.report import (
     Word,
 )
 from engine.config import load_config
-from engine.planning.pipeline import MediaRef, run_edit
+from engine.editing import MediaRef, run_edit
 from engine.progress import Job
 
 POOL = [

@@ -166,7 +166,7 @@ def event_problem(event: Any) -> str | None:
         return f"an event is an object, not {type(event).__name__}"
     if not isinstance(event.get("event_id"), str) or not event["event_id"]:
         return "event has no 'event_id' string (build events with bridge.events.make_event)"
-    problem = value_problem(event.get("kind"), event.get("value", {}))
+    problem = value_problem(str(event.get("kind")), event.get("value", {}))
     if problem:
         return problem
     if event["kind"] in ("trim", "reorder", "prefer") and not event.get("decision_id"):

@@ -22,8 +22,8 @@ def main(argv: list[str] | None = None) -> int:
 
     from engine.config import load_config
     from engine.console import progress_job
+    from engine.editing import MediaRef, run_edit
     from engine.errors import AutoEditError
-    from engine.planning.pipeline import MediaRef, run_edit
     from engine.synthetic import demo_footage, packaged_footage
     from engine.timeline.export import export_timeline
     from engine.timeline.preview import render_preview

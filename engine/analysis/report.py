@@ -6,7 +6,11 @@ media's exact frame rate so planning can convert back to rational time without d
 
 from __future__ import annotations
 
+from fractions import Fraction
+
 from pydantic import BaseModel, ConfigDict, Field
+
+from engine.media.timebase import edit_rate
 
 REPORT_VERSION = 1
 
@@ -88,3 +92,10 @@ class AnalysisReport(_Model):
     version: int = REPORT_VERSION
     media: list[MediaAnalysis] = Field(default_factory=list)
     errors: list[dict[str, str]] = Field(default_factory=list)  # [{"path", "error"}] per failed file
+
+
+def media_rate(media: MediaAnalysis) -> Fraction:
+    """The rate this source's frames are counted in by planning and timelines (media.timebase)."""
+    num, den = media.rate
+    nominal = Fraction(num, den) if num > 0 and den > 0 else None
+    return edit_rate(nominal, media.fps, media.variable_frame_rate, media.path)

@@ -39,7 +39,7 @@ def add_arguments(parser) -> None:
 
 
 def _media_ref(text: str):
-    from engine.planning.pipeline import MediaRef
+    from engine.editing import MediaRef
 
     path, _, span = text.rpartition("@") if "@" in text and not Path(text).exists() else (text, "", "")
     if not span:
@@ -57,7 +57,7 @@ def run(args, ctx) -> int:
     from rich.console import Console
 
     from engine.console import progress_job
-    from engine.planning.pipeline import run_edit
+    from engine.editing import run_edit
     from engine.timeline.export import export_timeline, format_for
 
     out = Path(args.output) if args.output else Path("edit" + suffix_for(args.format or "otio"))

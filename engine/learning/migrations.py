@@ -65,7 +65,7 @@ def _trim(
             if not (isinstance(after, Mapping) and _number(after.get("source_frame")) and _number(length)):
                 return None
             start = float(after["source_frame"]) / rate
-            base = (start - head / rate, start + float(length) / rate - tail / rate)
+            base = (start - head / rate, start + float(length or 0) / rate - tail / rate)
         out = {"source_start": max(0.0, base[0] + head / rate), "source_end": base[1] + tail / rate, **frames}
     if events.value_problem("trim", out):
         return None
@@ -85,7 +85,7 @@ def _reorder(value: Mapping[str, Any], did: str, decisions: Decisions) -> dict[s
         ids = [str(d["decision_id"]) for d in placed]
         if rate is None or not _number(moved) or did not in ids:
             return None
-        new_start = float(decisions[did]["record_start"]) + float(moved) / rate
+        new_start = float(decisions[did]["record_start"]) + float(moved or 0) / rate
         others = [float(d["record_start"]) for d in placed if str(d["decision_id"]) != did]
         out = {"from": ids.index(did), "to": sum(start < new_start for start in others)}
     return None if events.value_problem("reorder", out) else out

@@ -20,6 +20,8 @@ from engine.learning.pairs import plan_pairs
 from engine.learning.progress import trainer_progress
 from engine.learning.store import EventStore
 from engine.learning.versions import ModelVersions
+from engine.planning.plan_prompt import messages, plan_json
+from engine.planning.spec import EditSpec
 from engine.progress import Job
 
 if TYPE_CHECKING:
@@ -67,8 +69,6 @@ class PlanExample:
 
 
 def plan_examples(store: EventStore, profile: str | None = None) -> list[PlanExample]:
-    from engine.planning.llm import messages, plan_json
-    from engine.planning.spec import EditSpec
 
     out = []
     for pair in plan_pairs(store, profile):

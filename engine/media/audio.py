@@ -17,8 +17,8 @@ import av
 import av.error
 import numpy as np
 
-from engine.analysis.base import AudioRequest
 from engine.errors import BadInput
+from engine.media.types import AudioRequest
 
 log = logging.getLogger(__name__)
 

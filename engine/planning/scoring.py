@@ -1,7 +1,7 @@
 """Scoring behind one interface: the planner's prior until the learning loop has trained a reward model.
 
-`load_scorer` asks `engine.learning.reward.latest_scorer` first; when that returns None (no model
-trained yet) the prior below scores, and the report names whichever scored.
+The edit use case (engine/editing.py) scores with the learning loop's newest reward model when one is
+trained, else with the prior below; the report names whichever scored.
 """
 
 from __future__ import annotations
@@ -9,12 +9,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from engine.config import EngineConfig
 from engine.planning.candidates import Candidate
 
 log = logging.getLogger("autoedit.planning")
@@ -72,18 +70,3 @@ class PriorScorer:
     def contributions(self, context: ScoringContext, candidate: Candidate) -> dict[str, float]:
         w = self.weights.get(context.style, self.weights["highlight"])
         return {k: w[k] * v for k, v in candidate.features.items() if k in w}
-
-
-def load_scorer(config: EngineConfig, data_dir: Path) -> Scorer:
-    """The newest trained reward model when there is one, else the prior."""
-    try:
-        from engine.learning.reward import latest_scorer
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("engine.learning.reward",):
-            raise
-        log.info("no reward module installed; scoring with the planner's prior")
-        return PriorScorer()
-    learned = latest_scorer(config, data_dir)
-    if learned is None:
-        return PriorScorer()
-    return learned

@@ -22,7 +22,8 @@ import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
 from scipy.sparse import lil_matrix
 
-from engine.planning.candidates import Candidate, frame_of
+from engine.media.timebase import frame_of
+from engine.planning.candidates import Candidate
 from engine.planning.spec import EditSpec
 
 log = logging.getLogger("autoedit.planning")

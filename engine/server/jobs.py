@@ -2,7 +2,7 @@
 
 A job function takes the validated request, the settings, the data dir and an `engine.progress.Job`
 (progress + cancellation) and returns the result fields: timeline_id, otio (JSON string), report,
-exports ({format: file content}). `edit` is the main job (engine.planning.pipeline.run_edit), `analyze`
+exports ({format: file content}). `edit` is the main job (engine.editing.run_edit), `analyze`
 runs the analysers, and `probe` decodes every frame of the media and reports what it found: the
 cheapest real job, which the server's own tests use for queueing, progress and cancel.
 Model work is serialised on one worker thread; requests, status and feedback overlap with it.
@@ -58,7 +58,7 @@ def check_media(request: Submit) -> None:
 
 # ------------------------------------------------------------------------------------- job functions
 def run_edit_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job) -> dict[str, Any]:
-    from engine.planning.pipeline import MediaRef, run_edit
+    from engine.editing import MediaRef, run_edit
 
     media = [MediaRef(str(media_path(m.path)), in_s=m.in_s, out_s=m.out_s) for m in request.media]
     options = request.options.model_dump(exclude_none=True, exclude={"exports"})

@@ -7,17 +7,15 @@ source's start timecode, so NLEs that honour embedded timecode line the clips up
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 
-from engine.analysis.report import MediaAnalysis
-from engine.planning.candidates import frame_of, media_rate
-from engine.planning.selection import Choice, Selection
-from engine.planning.spec import EditSpec
+from engine.analysis.report import MediaAnalysis, media_rate
+from engine.media.timebase import frame_of
+from engine.timeline.placement import PlacedClip
 
 RT = otio.opentime.RationalTime
 TR = otio.opentime.TimeRange
@@ -26,15 +24,6 @@ METADATA_VERSION = 1
 DUCK_DB = -12.0  # music level under speech
 DUCK_RAMP_S = 0.15
 JCUT_S = 0.25  # how far the incoming sentence's sound leads its picture at a J cut
-
-
-@dataclass
-class Decision:
-    """What the timeline says about one placed clip (also what the event store keeps)."""
-
-    decision_id: str
-    choice: Choice
-    reason: str
 
 
 def media_url(path: str) -> str:
@@ -58,16 +47,15 @@ def _range(media: MediaAnalysis, start: int, end: int) -> otio.opentime.TimeRang
     return TR(RT(tc + start, float(rate)), RT(end - start, float(rate)))
 
 
-def _speech_spans_on_record(decisions: Sequence[Decision]) -> list[tuple[float, float]]:
+def _speech_spans_on_record(clips: Sequence[PlacedClip]) -> list[tuple[float, float]]:
     spans = []
-    for d in decisions:
-        c = d.choice
-        offset = float(c.record_start) - float(c.start / c.candidate.rate)
-        lo, hi = float(c.start / c.candidate.rate), float(c.end / c.candidate.rate)
-        for w in c.candidate.words:
+    for c in clips:
+        lo, hi = c.source_start_s, c.source_end_s
+        offset = float(c.record_start) - lo
+        for w in c.words:
             if w.end > lo and w.start < hi:
                 spans.append((max(w.start, lo) + offset, min(w.end, hi) + offset))
-        if not c.candidate.words and c.candidate.kind == "speech":
+        if not c.words and c.kind == "speech":
             spans.append((float(c.record_start), float(c.record_end)))
     spans.sort()
     merged: list[tuple[float, float]] = []
@@ -79,10 +67,10 @@ def _speech_spans_on_record(decisions: Sequence[Decision]) -> list[tuple[float, 
     return merged
 
 
-def ducking_keyframes(decisions: Sequence[Decision], length_s: float) -> list[list[float]]:
+def ducking_keyframes(clips: Sequence[PlacedClip], length_s: float) -> list[list[float]]:
     """[[record seconds, gain dB], ...], linear between points: music down under speech, up elsewhere."""
     keys: list[list[float]] = [[0.0, 0.0]]
-    for a, b in _speech_spans_on_record(decisions):
+    for a, b in _speech_spans_on_record(clips):
         a0, b1 = max(0.0, a - DUCK_RAMP_S), min(length_s, b + DUCK_RAMP_S)
         if a0 <= keys[-1][0]:
             keys[-1] = [keys[-1][0], DUCK_DB]
@@ -95,24 +83,26 @@ def ducking_keyframes(decisions: Sequence[Decision], length_s: float) -> list[li
 
 
 def build_timeline(
-    selection: Selection,
-    decisions: Sequence[Decision],
+    clips: Sequence[PlacedClip],
     media: Sequence[MediaAnalysis],
-    spec: EditSpec,
+    spec: dict[str, Any],
     prompt: str,
     timeline_id: str,
     models: dict[str, str],
     rate: Fraction,
     music: MediaAnalysis | None = None,
+    music_start: Fraction | None = None,
     reframes: dict[str, dict[str, Any]] | None = None,
     jl_cuts: bool = True,
 ) -> otio.schema.Timeline:
+    """`spec` is the EditSpec as JSON (kept in the timeline's metadata); `music_start` the seconds
+    into the music file where the edit starts."""
     tl = otio.schema.Timeline(name=f"AutoEdit: {prompt[:60]}", global_start_time=RT(0, float(rate)))
     tl.metadata["autoedit"] = {
         "version": METADATA_VERSION,
         "timeline_id": timeline_id,
         "prompt": prompt,
-        "spec": spec.model_dump(mode="json"),
+        "spec": dict(spec),
         "models": dict(models),
         "rate": [rate.numerator, rate.denominator],
     }
@@ -120,37 +110,34 @@ def build_timeline(
     dialog = otio.schema.Track(name="A1 dialog", kind=otio.schema.TrackKind.Audio)
     # J cuts: where one sentence follows another from elsewhere, the picture changes a little after
     # the sound, so the new voice leads its face (only without music, whose beats fix the cuts).
-    shifts = [0] * len(decisions)
+    shifts = [0] * len(clips)
     if jl_cuts and music is None:
-        for k in range(len(decisions) - 1):
-            a, b = decisions[k].choice, decisions[k + 1].choice
-            if a.candidate.kind != "speech" or b.candidate.kind != "speech":
+        for k in range(len(clips) - 1):
+            a, b = clips[k], clips[k + 1]
+            if a.kind != "speech" or b.kind != "speech":
                 continue
-            if a.candidate.path == b.candidate.path and abs(b.start - a.end) <= 1:
+            if a.path == b.path and abs(b.start - a.end) <= 1:
                 continue  # continuous source: nothing to hide
-            n = frame_of(JCUT_S, b.candidate.rate)
-            total = frame_of(media[a.candidate.media_index].duration, a.candidate.rate)
-            if a.candidate.rate == b.candidate.rate and b.end - b.start > 3 * n and a.end + n <= total:
+            n = frame_of(JCUT_S, b.rate)
+            total = frame_of(media[a.media_index].duration, a.rate)
+            if a.rate == b.rate and b.end - b.start > 3 * n and a.end + n <= total:
                 shifts[k + 1] = n
-    for k, d in enumerate(decisions):
-        c = d.choice
-        info = media[c.candidate.media_index]
+    for k, c in enumerate(clips):
+        info = media[c.media_index]
         meta: dict[str, Any] = {
-            "decision_id": d.decision_id,
-            "reason": d.reason,
-            "score": round(float(c.candidate.score), 4),
-            "features": {key: round(float(v), 4) for key, v in c.candidate.features.items()},
-            "kind": c.candidate.kind,
-            "transcript": c.candidate.text,
+            "decision_id": c.decision_id,
+            "reason": c.reason,
+            "score": round(float(c.score), 4),
+            "features": {key: round(float(v), 4) for key, v in c.features.items()},
+            "kind": c.kind,
+            "transcript": c.text,
         }
-        if reframes and d.decision_id in reframes:
-            meta["reframe"] = reframes[d.decision_id]
+        if reframes and c.decision_id in reframes:
+            meta["reframe"] = reframes[c.decision_id]
         v_start = c.start + shifts[k]
-        v_end = c.end + (shifts[k + 1] if k + 1 < len(decisions) else 0)
-        if shifts[k] or (k + 1 < len(decisions) and shifts[k + 1]):
-            meta["j_cut"] = {
-                "picture_offset_frames": [shifts[k], shifts[k + 1] if k + 1 < len(decisions) else 0]
-            }
+        v_end = c.end + (shifts[k + 1] if k + 1 < len(clips) else 0)
+        if shifts[k] or (k + 1 < len(clips) and shifts[k + 1]):
+            meta["j_cut"] = {"picture_offset_frames": [shifts[k], shifts[k + 1] if k + 1 < len(clips) else 0]}
         name = f"{Path(info.path).stem} {k + 1:02d}"
         clip = otio.schema.Clip(
             name=name, media_reference=_reference(info), source_range=_range(info, v_start, v_end),
@@ -158,35 +145,29 @@ def build_timeline(
         )  # fmt: skip
         clip.markers.append(
             otio.schema.Marker(
-                name=d.reason[:80],
+                name=c.reason[:80],
                 marked_range=TR(clip.source_range.start_time, RT(0, clip.source_range.start_time.rate)),
-                color=otio.schema.MarkerColor.GREEN
-                if c.candidate.kind == "speech"
-                else otio.schema.MarkerColor.BLUE,
-                metadata={"autoedit": {"decision_id": d.decision_id}},
+                color=otio.schema.MarkerColor.GREEN if c.kind == "speech" else otio.schema.MarkerColor.BLUE,
+                metadata={"autoedit": {"decision_id": c.decision_id}},
             )
         )
         video.append(clip)
         if info.has_audio:
             sound = otio.schema.Clip(
                 name=name, media_reference=_reference(info), source_range=_range(info, c.start, c.end),
-                metadata={"autoedit": {"decision_id": d.decision_id}},
+                metadata={"autoedit": {"decision_id": c.decision_id}},
             )  # fmt: skip
             dialog.append(sound)
         else:
             dialog.append(
-                otio.schema.Gap(
-                    source_range=TR(
-                        RT(0, float(c.candidate.rate)), RT(c.end - c.start, float(c.candidate.rate))
-                    )
-                )
+                otio.schema.Gap(source_range=TR(RT(0, float(c.rate)), RT(c.end - c.start, float(c.rate))))
             )
     tl.tracks.append(video)
     tl.tracks.append(dialog)
-    if music is not None and decisions:
-        length = float(selection.choices[-1].record_end)
+    if music is not None and clips:
+        length = float(clips[-1].record_end)
         mrate = rate
-        start = selection.music_start or Fraction(0)
+        start = music_start or Fraction(0)
         mframes = frame_of(float(start), mrate)
         dur = frame_of(length, mrate)
         available = frame_of(music.duration, mrate)
@@ -195,7 +176,7 @@ def build_timeline(
             target_url=media_url(music.path),
             available_range=TR(RT(0, float(mrate)), RT(available, float(mrate))),
         )
-        keys = ducking_keyframes(decisions, length)
+        keys = ducking_keyframes(clips, length)
         clip = otio.schema.Clip(
             name=f"music: {Path(music.path).stem}",
             media_reference=ref,

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
+
+from engine.timeline.placement import PlacedClip
 
 MAX_CHARS = 42  # one subtitle line, the usual broadcast limit
 MAX_SECONDS = 3.5
@@ -17,16 +18,15 @@ def _stamp(seconds: float) -> str:
     return f"{h:02d}:{m:02d}:{s:02d},{ms:03d}"
 
 
-def caption_cues(decisions: Sequence[Any]) -> list[tuple[float, float, str]]:
+def caption_cues(clips: Sequence[PlacedClip]) -> list[tuple[float, float, str]]:
     """(start, end, text) on the timeline for every kept word, grouped into readable lines."""
     cues: list[tuple[float, float, str]] = []
-    for d in decisions:
-        c = d.choice
-        rate = c.candidate.rate
+    for c in clips:
+        rate = c.rate
         lo, hi = float(c.start / rate), float(c.end / rate)
         offset = float(c.record_start) - lo
         line: list[tuple[float, float, str]] = []
-        for w in c.candidate.words:
+        for w in c.words:
             if w.start < lo or w.end > hi:
                 continue
             text = w.text.strip()
@@ -42,8 +42,8 @@ def caption_cues(decisions: Sequence[Any]) -> list[tuple[float, float, str]]:
     return cues
 
 
-def srt_for(decisions: Sequence[Any]) -> str:
+def srt_for(clips: Sequence[PlacedClip]) -> str:
     blocks = []
-    for i, (a, b, text) in enumerate(caption_cues(decisions), start=1):
+    for i, (a, b, text) in enumerate(caption_cues(clips), start=1):
         blocks.append(f"{i}\n{_stamp(a)} --> {_stamp(max(b, a + 0.3))}\n{text}\n")
     return "\n".join(blocks)

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from engine.analysis.report import MediaAnalysis
+from engine.timeline.placement import PlacedClip
 
 RATIOS = {"16:9": 16 / 9, "9:16": 9 / 16, "1:1": 1.0, "4:5": 4 / 5}
 
@@ -43,16 +44,13 @@ def crop_for(media: MediaAnalysis, start_s: float, end_s: float, aspect: str) ->
     }
 
 
-def reframe_decisions(
-    decisions: Sequence[Any], media: Sequence[MediaAnalysis], aspect: str
+def reframe_clips(
+    clips: Sequence[PlacedClip], media: Sequence[MediaAnalysis], aspect: str
 ) -> dict[str, dict[str, Any]]:
     out = {}
-    for d in decisions:
-        c = d.choice
-        info = media[c.candidate.media_index]
+    for c in clips:
+        info = media[c.media_index]
         if info.width <= 0:
             continue
-        out[d.decision_id] = crop_for(
-            info, float(c.start / c.candidate.rate), float(c.end / c.candidate.rate), aspect
-        )
+        out[c.decision_id] = crop_for(info, c.source_start_s, c.source_end_s, aspect)
     return out

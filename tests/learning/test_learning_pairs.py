@@ -18,7 +18,7 @@ SPEC = {"style": "highlight", "target_duration": 15.0, "pacing": {"min_shot_s": 
 def _decision(
     tid: str, k: int, faces: float, motion: float, start: float = 0.0, end: float = 2.0, chosen: bool = True
 ) -> dict:
-    """A decision in the shape engine.planning.pipeline.run_edit records it."""
+    """A decision in the shape engine.editing.run_edit records it."""
     return {
         "decision_id": f"{tid}-{k}",
         "chosen": chosen,

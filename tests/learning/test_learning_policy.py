@@ -62,4 +62,4 @@ def test_dpo_adapter_raises_the_liked_plans_and_the_planner_applies_it(tmp_path:
 
     from engine.planning.llm import load_planner
 
-    assert load_planner(config, data).adapter == str(adapter)
+    assert load_planner(config, latest_adapter(data)).adapter == str(adapter)  # what run_edit passes

@@ -6,7 +6,7 @@ import pytest
 
 from engine.analysis.report import AnalysisReport
 from engine.errors import BadInput
-from engine.planning.pipeline import MediaRef, run_edit
+from engine.editing import MediaRef, run_edit
 from engine.planning.rules import parse_prompt
 from engine.progress import Job
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from engine.config import load_config
-from engine.planning.pipeline import MediaRef, report_digest, run_edit
+from engine.editing import MediaRef, report_digest, run_edit
 from engine.progress import Job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -100,10 +100,10 @@ def test_llm_plans_are_schema_valid_and_held_to_the_prompt(
     tightened, engine_data_dir, prompt, duration, aspect
 ):
     """Contradictory and non-English prompts through the LLM: valid specs, repairs stated (model loaded above)."""
-    from engine.planning.pipeline import plan_spec
+    from engine.planning.prompt import plan_spec
     from engine.planning.spec import EditSpec
 
-    spec, source, notes, _ = plan_spec(prompt, load_config(), engine_data_dir, Job())
+    spec, source, notes, _ = plan_spec(prompt, load_config(), Job())
     assert source == "llm"
     assert EditSpec.model_validate(spec.model_dump()) == spec
     assert spec.target_duration == duration and spec.aspect == aspect

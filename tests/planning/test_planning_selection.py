@@ -10,7 +10,7 @@ import pytest
 from engine.analysis.report import AnalysisReport
 from engine.learning.store import default_store
 from engine.planning.candidates import Candidate, build_candidates
-from engine.planning.pipeline import MediaRef, report_digest, run_edit
+from engine.editing import MediaRef, report_digest, run_edit
 from engine.planning.selection import select
 from engine.planning.spec import EditSpec, Pacing
 from engine.progress import Job

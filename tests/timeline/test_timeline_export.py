@@ -8,7 +8,7 @@ from bridge.formats import EXPORT_FORMATS
 
 from engine.analysis.runner import analyse_files
 from engine.config import load_config
-from engine.planning.pipeline import MediaRef, run_edit
+from engine.editing import MediaRef, run_edit
 from engine.progress import Job
 from engine.timeline.export import export_string, export_timeline, read_timeline
 

@@ -12,7 +12,7 @@ from planning.edit_helpers import face_samples, media_from_truth, music_from_tru
 
 from engine.analysis.report import AnalysisReport
 from engine.config import load_config
-from engine.planning.pipeline import MediaRef, run_edit
+from engine.editing import MediaRef, run_edit
 from engine.progress import Job
 from engine.timeline.captions import caption_cues
 from engine.timeline.preview import AUDIO_RATE, mix_audio, render_preview
@@ -97,7 +97,7 @@ def test_captions_follow_the_kept_words_on_the_timeline(edit):
     result, _ = edit
     assert result.captions_srt and result.captions_srt.startswith("1\n00:00:")
     kept = " ".join(c["transcript"] for c in result.report["clips"])
-    cues = caption_cues([_Decision(c) for c in _choices(result)])
+    cues = caption_cues(_placed(result))
     length = result.timeline.tracks[0].duration().to_seconds()
     assert cues and all(0 <= a < b <= length + 0.05 for a, b, _ in cues)
     assert all(word in kept for _, _, text in cues for word in text.split())
@@ -113,34 +113,23 @@ def test_reframe_centres_the_crop_on_the_face(edit):
         assert abs((x + w / 2) - 0.75) < 0.02  # the face sits at x = 0.75
 
 
-class _Decision:
-    def __init__(self, choice):
-        self.choice = choice
+def _placed(result):
+    """The placed clips, rebuilt from the store record the edit wrote (what hosts see)."""
+    from engine.analysis.report import media_rate
+    from engine.timeline.placement import PlacedClip
 
-
-def _choices(result):
-    """The selection's choices, rebuilt from the store record the pipeline wrote (what hosts see)."""
-    from engine.planning.candidates import Candidate
-
-    out = []
     media = result.analysis.media[0]
-    from engine.planning.candidates import media_rate
-
     rate = media_rate(media)
+    out = []
     for c in result.report["clips"]:
         start, end = round(c["source_start"] * rate), round(c["source_end"] * rate)
-        cand = Candidate(0, c["path"], rate, start, end, c["kind"], 0, c["transcript"],
-                         [w for w in media.words if w.start >= c["source_start"] - 1e-6 and w.end <= c["source_end"] + 1e-6])  # fmt: skip
-        from engine.planning.selection import Choice
-
+        words = [w for w in media.words if w.start >= c["source_start"] - 1e-6 and w.end <= c["source_end"] + 1e-6]
         out.append(
-            Choice(
-                cand,
-                start,
-                end,
-                0,
+            PlacedClip(
+                c["decision_id"], c["reason"], 0, c["path"], rate, start, end,
                 Fraction(c["record_start"]).limit_denominator(10**6),
                 Fraction(c["record_end"]).limit_denominator(10**6),
+                c["kind"], text=c["transcript"], words=words,
             )
-        )
+        )  # fmt: skip
     return out
