@@ -23,7 +23,6 @@ from .vse_model import (
     MappingError,
     MarkerPlan,
     StripPlan,
-    Transform,
     VsePlan,
     exact_rate,
     media_path,
@@ -371,14 +370,3 @@ def reframe_crop(meta: dict[str, Any]) -> tuple[float, float, float, float] | No
         return None
     x, y, w, h = (float(v) for v in box)
     return (x, y, w, h)
-
-
-def box_transform(box: tuple[float, ...], source: tuple[int, int], scene: tuple[int, int]) -> Transform:
-    """Scale/offset so that `box` (fractions of the source frame, y down) fills the scene, for a strip
-    placed at its original size and centred (new_movie's fit_method="ORIGINAL")."""
-    x, y, w, h = box
-    box_w, box_h = w * source[0], h * source[1]
-    scale = min(scene[0] / box_w, scene[1] / box_h) if box_w and box_h else 1.0
-    centre_x = (x + w / 2 - 0.5) * source[0] * scale
-    centre_y = (y + h / 2 - 0.5) * source[1] * scale
-    return Transform(scale, scale, -centre_x, centre_y)  # Blender's y axis points up

@@ -249,6 +249,17 @@ class VsePlan:
 # -------------------------------------------------------------------------- placements (bpy-side math)
 
 
+def box_transform(box: tuple[float, ...], source: tuple[int, int], scene: tuple[int, int]) -> Transform:
+    """Scale/offset so that `box` (fractions of the source frame, y down) fills the scene, for a strip
+    placed at its original size and centred (new_movie's fit_method="ORIGINAL")."""
+    x, y, w, h = box
+    box_w, box_h = w * source[0], h * source[1]
+    scale = min(scene[0] / box_w, scene[1] / box_h) if box_w and box_h else 1.0
+    centre_x = (x + w / 2 - 0.5) * source[0] * scale
+    centre_y = (y + h / 2 - 0.5) * source[1] * scale
+    return Transform(scale, scale, -centre_x, centre_y)  # Blender's y axis points up
+
+
 def movie_placement(strip: StripPlan, media_rate: Fraction) -> tuple[int, int]:
     """(frame_start, source_frame): a movie strip shows file frame n at scene frame frame_start + n."""
     source_frame = round(strip.source_in * media_rate)

@@ -130,12 +130,12 @@ def test_engine_ducking_keys_become_volume_keys() -> None:
 
 def test_reframe_crop_fills_the_scene() -> None:
     # a 9:16 crop from the middle of a 1920x1080 frame, shown in a 1080x1920 scene
-    t = otio_to_vse.box_transform((0.341797, 0.0, 0.316406, 1.0), (1920, 1080), (1080, 1920))
+    t = vse_model.box_transform((0.341797, 0.0, 0.316406, 1.0), (1920, 1080), (1080, 1920))
     assert t.scale_x == pytest.approx(1920 / 1080)
     assert t.offset_x == pytest.approx(0.0, abs=1.0)
     assert t.offset_y == pytest.approx(0.0, abs=1e-6)
     # a crop at the left edge moves the picture right by the distance of its centre from the middle
-    left = otio_to_vse.box_transform((0.0, 0.0, 0.316406, 1.0), (1920, 1080), (1080, 1920))
+    left = vse_model.box_transform((0.0, 0.0, 0.316406, 1.0), (1920, 1080), (1080, 1920))
     assert left.offset_x == pytest.approx((0.5 - 0.158203) * 1920 * 1920 / 1080, rel=1e-6)
     meta = {"reframe": {"aspect": "9:16", "crop": [0.0, 0.0, 0.316406, 1.0]}}
     assert otio_to_vse.reframe_crop(meta) == (0.0, 0.0, 0.316406, 1.0)
