@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from engine.timeline.export import read_timeline
 
 
@@ -20,7 +22,16 @@ def test_edit_writes_timeline_captions_preview_and_report(autoedit, synthetic, t
     timeline = read_timeline(out, "fcp7")
     assert len(list(timeline.tracks[0].find_clips())) >= 2
     srt = (tmp_path / "cut.srt").read_text()
-    assert "quick brown fox" in srt.lower()
+    # the captions are the words the edit keeps (what Whisper heard of the espeak voice, not a fixed text)
+    report = json.loads((tmp_path / "report.json").read_text())
+    kept = {w.strip(".,!?").lower() for c in report["clips"] for w in c["transcript"].split()}
+    said = [
+        w.strip(".,!?").lower()
+        for block in srt.strip().split("\n\n")
+        for w in " ".join(block.splitlines()[2:]).split()
+    ]
+    assert len(said) >= 5 and set(said) <= kept
+    assert {"quick", "fox", "lazy", "dog"} <= set(said)
     assert "wrote" in done.stdout and "timeline_id" in done.stdout
     assert sorted(clip.parent.iterdir()) == beside  # nothing written next to the user's media
 
