@@ -10,7 +10,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from bridge import formats
 
-from . import compat, engine_link, feedback, review, vse_apply, vse_read
+from . import compat, effects_apply, engine_link, feedback, review, vse_apply, vse_read
 from .otio_to_vse import plan_from_timeline
 from .vse_model import MappingError
 from .vse_to_otio import timeline_from_state
@@ -71,7 +71,7 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
         scene = vse_apply.new_scene(name, plan)
         if context.window is not None:  # show it first: activating a scene re-syncs all its sounds
             context.window.scene = scene
-        vse_apply.apply_plan(scene, plan, adopt_resolution=True)
+        created = vse_apply.apply_plan(scene, plan, adopt_resolution=True)
     else:
         scene = context.scene
         editor = scene.sequence_editor or scene.sequence_editor_create()
@@ -80,8 +80,9 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
             timeline, rate=vse_apply.scene_rate(scene), start_frame=scene.frame_start,
             first_channel=(max(used) + 1) if used else 1, resolution=(scene.render.resolution_x, scene.render.resolution_y),
         )  # fmt: skip
-        vse_apply.apply_plan(scene, plan)
+        created = vse_apply.apply_plan(scene, plan)
         scene.frame_end = max(scene.frame_end, plan.end_frame - 1)
+    effects_apply.apply_effects(scene, timeline, plan, created)
     if plan.timeline_id:
         review.record_applied(scene, plan.timeline_id, {s.decision_id for s in plan.strips if s.decision_id})
     return scene

@@ -117,6 +117,21 @@ class Learning(Section):
     background_training: bool = True  # `autoedit serve` trains once train_after_events new events arrived
 
 
+class Effects(Section):
+    """Effects from the prompt (engine/effects): the library, generated code and the sandbox's limits."""
+
+    enabled: bool = True
+    # rules: the prompt's own words; llm: plus what the planner LLM reads into it (P(yes) per effect).
+    # SmolLM2-135M does not tell them apart (P(yes) 0.1-0.4 whatever the prompt), so embedded uses rules.
+    chooser: Literal["rules", "llm"] = "rules"
+    llm_threshold: float = Field(0.6, gt=0, le=1)
+    codegen: bool = True  # looks the library lacks go to models.effects_code, when one is configured
+    codegen_max_new_tokens: int = Field(384, gt=0)
+    sandbox_cpu_s: float = Field(60.0, gt=0)  # CPU seconds per effect process (all its frames)
+    sandbox_memory_mb: int = Field(1024, ge=256)
+    sandbox_frame_timeout_s: float = Field(5.0, gt=0)
+
+
 class EngineConfig(Section):
     profile: Literal["embedded", "studio"] = "embedded"
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -125,6 +140,7 @@ class EngineConfig(Section):
     planner: Planner = Field(default_factory=Planner)
     server: Server = Field(default_factory=Server)
     learning: Learning = Field(default_factory=Learning)
+    effects: Effects = Field(default_factory=Effects)
 
     def torch_device(self) -> str:
         if self.device != "auto":

@@ -414,6 +414,10 @@ def run_edit(
         clips, items, spec.model_dump(mode="json"), prompt, timeline_id, models, rate, music_analysis,
         selection.music_start, reframes, jl_cuts=bool(opts.get("jl_cuts", True)),
     )  # fmt: skip
+    from engine.effects.apply import add_effects
+
+    effects = add_effects(timeline, prompt, items, config, data_dir, job.sub("effects", 0.9, 0.95))
+    notes += effects["notes"]
     captions = None
     if spec.captions:
         from engine.timeline.captions import srt_for
@@ -436,6 +440,7 @@ def run_edit(
         "seed": seed,
         "duration": duration,
         "clips": [{k: rec[k] for k in REPORT_CLIP_KEYS} for rec in records if rec["chosen"]],
+        "effects": effects["effects"],
         "rejected": len(selection.rejected),
         "candidates": len(candidates),
         "media": [m.path for m in items],

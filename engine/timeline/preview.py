@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -19,6 +19,8 @@ import numpy as np
 import opentimelineio as otio
 from PIL import Image, ImageDraw, ImageFont
 
+from engine.effects.otio import effects_of
+from engine.effects.render import ClipRenderer, audio_for_clip, renderer_for
 from engine.errors import BadInput
 from engine.progress import Job
 
@@ -135,7 +137,13 @@ def mix_audio(timeline: otio.schema.Timeline, length_s: float) -> np.ndarray:
             if count <= 0:
                 continue
             src_start, _ = _file_seconds(clip)
-            samples = _slice(_audio(path_of(clip)), src_start, count)
+            effects = effects_of(clip)
+            audio = _audio(path_of(clip))
+            samples = (
+                audio_for_clip(effects, functools.partial(_slice, audio), src_start, count, AUDIO_RATE)
+                if effects
+                else _slice(audio, src_start, count)
+            )
             duck = (clip.metadata.get("autoedit") or {}).get("ducking")
             if duck:
                 gain = _gain(duck["keyframes"], n)[at : at + count]
@@ -145,6 +153,17 @@ def mix_audio(timeline: otio.schema.Timeline, length_s: float) -> np.ndarray:
     if peak > 0.99:
         mix *= 0.99 / peak
     return mix
+
+
+def clip_effects(
+    clip: otio.schema.Clip, size: tuple[int, int], crop: list[float] | None, previous: np.ndarray | None
+) -> tuple[ClipRenderer | None, Callable[[], None]]:
+    """The clip's effects as a renderer (None when it has none) and the function that stops it."""
+    effects = effects_of(clip)
+    if not effects:
+        return None, lambda: None
+    box = (crop[0], crop[1], crop[2], crop[3]) if crop else None
+    return renderer_for(effects, clip.source_range.duration.to_seconds(), size, box, previous)
 
 
 def render_preview(timeline: otio.schema.Timeline, out: Path, job: Job | None = None) -> Preview:
@@ -170,6 +189,7 @@ def render_preview(timeline: otio.schema.Timeline, out: Path, job: Job | None = 
         vstream.options = {"preset": "veryfast", "crf": "28"}
         astream = container.add_stream("aac", rate=AUDIO_RATE)
         astream.layout = "mono"
+        shown: np.ndarray | None = None  # the last picture written (a crossfade starts from it)
         for k, clip in enumerate(clips):
             job.report("preview", k / max(1, len(clips)), f"clip {k + 1}/{len(clips)}")
             info = clip.metadata.get("autoedit") or {}
@@ -178,18 +198,21 @@ def render_preview(timeline: otio.schema.Timeline, out: Path, job: Job | None = 
             rng = clip.range_in_parent()
             first = int(round(rng.start_time.to_seconds() * rate))
             last = int(round(rng.end_time_exclusive().to_seconds() * rate))
-            wanted = [start + (i - first) / float(rate) for i in range(first, last)]
+            fx, stop_fx = clip_effects(clip, size, crop, shown)
+            end = start + fx.source_offset(end - start) if fx else end
+            offset = fx.source_offset if fx else float
+            wanted = [start + offset((i - first) / float(rate)) for i in range(first, last)]
             held: np.ndarray | None = None
             frames = _frames_between(path_of(clip), start, end)
             pending = next(frames, None)
             middle = wanted[len(wanted) // 2] if wanted else start
-            for t in wanted:
+            for j, t in enumerate(wanted):
                 while pending is not None and pending[0] <= t + 1e-6:
                     held = pending[1]
                     pending = next(frames, None)
                 if held is None:
                     held = pending[1] if pending is not None else np.zeros((size[1], size[0], 3), np.uint8)
-                picture = _crop_resize(held, crop, size)
+                picture = fx.render(held, j / float(rate)) if fx else _crop_resize(held, crop, size)
                 if abs(t - middle) < 0.5 / float(rate) and len(sheet_frames) == k:
                     sheet_frames.append((picture, info.get("reason", "")))
                 frame = av.VideoFrame.from_ndarray(picture, format="rgb24")
@@ -198,8 +221,10 @@ def render_preview(timeline: otio.schema.Timeline, out: Path, job: Job | None = 
                 for packet in vstream.encode(frame):
                     container.mux(packet)
                 total_frames += 1
+                shown = picture
             if len(sheet_frames) == k:
                 sheet_frames.append((np.zeros((size[1], size[0], 3), np.uint8), info.get("reason", "")))
+            stop_fx()
         for packet in vstream.encode():
             container.mux(packet)
         audio = mix_audio(timeline, length_s)

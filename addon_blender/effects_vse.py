@@ -1,0 +1,193 @@
+"""AutoEdit effects (OTIO `autoedit.*` effects on clips) -> VSE strip settings, without bpy.
+
+What maps, and how (the preview in engine/effects/render.py is the reference; tests/blender checks
+that Blender's render of black and white + vignette + punch-in equals it):
+- black_and_white, grade saturation -> the strip's `color_saturation` (HSV, as the preview's);
+  grade exposure -> `color_multiply` (2 ** stops); contrast -> a CURVES modifier (a straight line about
+  mid grey); temperature -> a COLOR_BALANCE modifier's gain (r, 1, b).
+- vignette -> an image strip of the gain (written once per size and setting) above the clip, blend
+  MULTIPLY, which the VSE applies in display space like the preview.
+- punch_in, ken_burns -> the strip transform (scale/offset) for the view box; Ken Burns keyframed.
+- fade -> `blend_alpha` keyframes (over nothing is over black).
+Not mapped (the preview applies them; the report lists them per strip): blur/pixelate regions,
+speed and speed ramps, crossfades without handles, code effects.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+from .vse_model import NAMESPACE, StripPlan, Transform, VsePlan, box_transform
+
+Box = tuple[float, float, float, float]
+KEN_BURNS_STEP = 4  # frames between Ken Burns transform keys (linear between them)
+NOT_MAPPED = ("blur_region", "pixelate_region", "speed", "speed_ramp", "crossfade", "code")
+
+
+@dataclass
+class StripEffects:
+    """What one strip gets."""
+
+    strip: str
+    saturation: float = 1.0
+    multiply: float = 1.0
+    contrast: float | None = None
+    gain: tuple[float, float, float] | None = None
+    vignette: tuple[float, float, float] | None = None  # amount, radius, softness
+    transforms: list[tuple[int, Transform]] = field(default_factory=list)  # (scene frame, transform)
+    alpha: list[tuple[int, float]] = field(default_factory=list)  # (scene frame, opacity)
+    not_mapped: list[str] = field(default_factory=list)
+    record_start: int = 0
+    record_end: int = 0
+
+
+def clip_effects(clip: Any) -> list[dict[str, Any]]:
+    """The AutoEdit effects on an OTIO clip as plain dicts {kind, params, data}, in order."""
+    out = []
+    for effect in getattr(clip, "effects", []):
+        meta = effect.metadata.get(NAMESPACE) if hasattr(effect.metadata, "get") else None
+        if meta is not None and meta.get("kind"):
+            out.append({
+                "kind": str(meta["kind"]),
+                "params": {str(k): float(v) for k, v in (meta.get("params") or {}).items()},
+                "data": meta.get("data") or {},
+            })  # fmt: skip
+    return out
+
+
+def fill_box(source: tuple[int, int], out: tuple[int, int]) -> Box:
+    """Mirrors engine/effects/render.py: the centred box of the source with the output's aspect."""
+    w, h = source
+    want = out[0] / out[1]
+    if w / h > want:
+        bw = h * want / w
+        return ((1 - bw) / 2, 0.0, bw, 1.0)
+    bh = w / want / h
+    return (0.0, (1 - bh) / 2, 1.0, bh)
+
+
+def zoom_box(base: Box, scale: float, centre: tuple[float, float] | None) -> Box:
+    """Mirrors engine/effects/render.py."""
+    bx, by, bw, bh = base
+    w, h = bw / scale, bh / scale
+    cx, cy = centre if centre is not None else (bx + bw / 2, by + bh / 2)
+    return (min(max(cx - w / 2, bx), bx + bw - w), min(max(cy - h / 2, by), by + bh - h), w, h)
+
+
+def view_box(effects: list[dict[str, Any]], base: Box, t: float, duration: float) -> Box:
+    box = base
+    for e in effects:
+        data = e["data"]
+        centre = (float(data["centre"][0]), float(data["centre"][1])) if data.get("centre") else None
+        if e["kind"] == "punch_in":
+            box = zoom_box(box, e["params"]["scale"], centre)
+        elif e["kind"] == "ken_burns":
+            u = min(max(t / duration, 0.0), 1.0) if duration > 0 else 0.0
+            p = e["params"]
+            scale = p["start_scale"] + (p["end_scale"] - p["start_scale"]) * u
+            if centre is not None:
+                mid = (box[0] + box[2] / 2, box[1] + box[3] / 2)
+                centre = (mid[0] + (centre[0] - mid[0]) * u, mid[1] + (centre[1] - mid[1]) * u)
+            box = zoom_box(box, scale, centre)
+    return box
+
+
+def vignette_gain_rows(height: int, width: int, amount: float, radius: float, softness: float) -> Any:
+    """Mirrors engine/effects/render.py `vignette_gain` (numpy, which Blender ships)."""
+    import numpy as np
+
+    ys = (np.arange(height, dtype=np.float32) + 0.5) / height - 0.5
+    xs = (np.arange(width, dtype=np.float32) + 0.5) / width - 0.5
+    r = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2) / math.sqrt(0.5)
+    u = np.clip((r - radius) / max(softness, 1e-3), 0.0, 1.0)
+    return (1.0 - amount * u * u * (3.0 - 2.0 * u)).astype(np.float32)
+
+
+def _clips_by_strip(timeline: Any, plan: VsePlan) -> dict[str, Any]:
+    """Plan movie strips -> their OTIO clips: each video track's clips in order, matched to the
+    strips laid out from that track (otio_to_vse labels them "<kind>:<track index>[.<lane>]:<name>")."""
+    import opentimelineio as otio
+
+    out: dict[str, Any] = {}
+    video = [t for t in timeline.tracks if t.kind == otio.schema.TrackKind.Video]
+    for index, track in enumerate(video):
+        prefix = f"{track.kind}:{index}"
+        strips = [
+            s for s in plan.strips
+            if s.kind in ("movie", "offline")
+            and (s.track.split(":")[:2] == [str(track.kind), str(index)] or s.track.startswith(prefix + "."))
+        ]  # fmt: skip
+        strips.sort(key=lambda s: s.record_start)
+        for strip, clip in zip(strips, track.find_clips(), strict=False):
+            out[strip.name] = clip
+    return out
+
+
+def plan_effects(
+    timeline: Any, plan: VsePlan, source_sizes: dict[str, tuple[int, int]], scene_size: tuple[int, int]
+) -> list[StripEffects]:
+    """Settings per movie strip for the effects on its clip. `source_sizes`: strip name -> (w, h) of
+    the loaded movie (known only in Blender)."""
+    out = []
+    by_name = {s.name: s for s in plan.strips}
+    for name, clip in _clips_by_strip(timeline, plan).items():
+        effects = clip_effects(clip)
+        strip = by_name[name]
+        if not effects or strip.kind != "movie":
+            continue
+        fx = StripEffects(name, record_start=strip.record_start, record_end=strip.record_end)
+        duration = float(clip.source_range.duration.to_seconds())
+        for e in effects:
+            kind, p = e["kind"], e["params"]
+            if kind == "black_and_white":
+                fx.saturation *= 1.0 - p["strength"]
+            elif kind == "grade":
+                fx.saturation *= p["saturation"]
+                fx.multiply *= 2.0 ** p["exposure"]
+                fx.contrast = p["contrast"] if p["contrast"] != 1.0 else None
+                t = p["temperature"]
+                fx.gain = (1 + 0.2 * t, 1.0, 1 - 0.2 * t) if t else None
+            elif kind == "vignette":
+                fx.vignette = (p["amount"], p["radius"], p["softness"])
+            elif kind == "fade":
+                fx.alpha = _fade_keys(strip, p["in_s"], p["out_s"], plan.rate)
+            elif kind in NOT_MAPPED:
+                fx.not_mapped.append(kind)
+        size = source_sizes.get(name)
+        if size and size[0] and size[1] and any(e["kind"] in ("punch_in", "ken_burns") for e in effects):
+            fx.transforms = _transforms(effects, strip, size, scene_size, duration, plan.rate)
+        out.append(fx)
+    return out
+
+
+def _transforms(
+    effects: list[dict[str, Any]], strip: StripPlan, size: tuple[int, int], scene: tuple[int, int],
+    duration: float, rate: Fraction,
+) -> list[tuple[int, Transform]]:  # fmt: skip
+    base = strip.crop or fill_box(size, scene)
+    moving = any(e["kind"] == "ken_burns" for e in effects)
+    frames = (
+        list(range(strip.record_start, strip.record_end, KEN_BURNS_STEP)) if moving else [strip.record_start]
+    )
+    if moving and frames[-1] != strip.record_end - 1:
+        frames.append(strip.record_end - 1)
+    keys = []
+    for frame in frames:
+        t = float((frame - strip.record_start) / rate)
+        keys.append((frame, box_transform(view_box(effects, base, t, duration), size, scene)))
+    return keys
+
+
+def _fade_keys(strip: StripPlan, in_s: float, out_s: float, rate: Fraction) -> list[tuple[int, float]]:
+    """Opacity keys: the preview's gain is min(t / in_s, (duration - t) / out_s) at each frame's time."""
+    keys: list[tuple[int, float]] = []
+    if in_s > 0:
+        n = max(1, round(Fraction(in_s) * rate))
+        keys += [(strip.record_start, 0.0), (strip.record_start + n, 1.0)]
+    if out_s > 0:
+        n = max(1, round(Fraction(out_s) * rate))
+        keys += [(strip.record_end - n, 1.0), (strip.record_end, 0.0)]
+    return sorted(set(keys))
