@@ -9,6 +9,8 @@ from typing import Any
 
 import bpy
 
+from bridge import effect_geometry
+
 from . import compat, effects_vse
 from .vse_model import VsePlan
 
@@ -32,7 +34,7 @@ def _vignette_png(size: tuple[int, int], settings: tuple[float, float, float]) -
     key = hashlib.sha1(repr((size, settings)).encode()).hexdigest()[:12]
     path = os.path.join(_folder(), f"vignette-{key}.png")
     if not os.path.exists(path):
-        gain = effects_vse.vignette_gain_rows(size[1], size[0], *settings)
+        gain = effect_geometry.vignette_gain(size[1], size[0], *settings)
         pixels = np.ones((size[1], size[0], 4), np.float32)
         pixels[..., :3] = (np.round(gain * 255.0) / 255.0)[::-1, :, None]  # Blender rows go bottom-up
         image = bpy.data.images.new("autoedit-vignette", size[0], size[1])

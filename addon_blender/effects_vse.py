@@ -15,12 +15,13 @@ speed and speed ramps, crossfades without handles, code effects.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from .vse_model import NAMESPACE, StripPlan, Transform, VsePlan, box_transform
+from bridge.effect_geometry import clip_effects, colour_settings, fill_box, view_box
+
+from .vse_model import StripPlan, Transform, VsePlan, box_transform
 
 Box = tuple[float, float, float, float]
 KEN_BURNS_STEP = 4  # frames between Ken Burns transform keys (linear between them)
@@ -42,68 +43,6 @@ class StripEffects:
     not_mapped: list[str] = field(default_factory=list)
     record_start: int = 0
     record_end: int = 0
-
-
-def clip_effects(clip: Any) -> list[dict[str, Any]]:
-    """The AutoEdit effects on an OTIO clip as plain dicts {kind, params, data}, in order."""
-    out = []
-    for effect in getattr(clip, "effects", []):
-        meta = effect.metadata.get(NAMESPACE) if hasattr(effect.metadata, "get") else None
-        if meta is not None and meta.get("kind"):
-            out.append({
-                "kind": str(meta["kind"]),
-                "params": {str(k): float(v) for k, v in (meta.get("params") or {}).items()},
-                "data": meta.get("data") or {},
-            })  # fmt: skip
-    return out
-
-
-def fill_box(source: tuple[int, int], out: tuple[int, int]) -> Box:
-    """Mirrors engine/effects/render.py: the centred box of the source with the output's aspect."""
-    w, h = source
-    want = out[0] / out[1]
-    if w / h > want:
-        bw = h * want / w
-        return ((1 - bw) / 2, 0.0, bw, 1.0)
-    bh = w / want / h
-    return (0.0, (1 - bh) / 2, 1.0, bh)
-
-
-def zoom_box(base: Box, scale: float, centre: tuple[float, float] | None) -> Box:
-    """Mirrors engine/effects/render.py."""
-    bx, by, bw, bh = base
-    w, h = bw / scale, bh / scale
-    cx, cy = centre if centre is not None else (bx + bw / 2, by + bh / 2)
-    return (min(max(cx - w / 2, bx), bx + bw - w), min(max(cy - h / 2, by), by + bh - h), w, h)
-
-
-def view_box(effects: list[dict[str, Any]], base: Box, t: float, duration: float) -> Box:
-    box = base
-    for e in effects:
-        data = e["data"]
-        centre = (float(data["centre"][0]), float(data["centre"][1])) if data.get("centre") else None
-        if e["kind"] == "punch_in":
-            box = zoom_box(box, e["params"]["scale"], centre)
-        elif e["kind"] == "ken_burns":
-            u = min(max(t / duration, 0.0), 1.0) if duration > 0 else 0.0
-            p = e["params"]
-            scale = p["start_scale"] + (p["end_scale"] - p["start_scale"]) * u
-            if centre is not None:
-                mid = (box[0] + box[2] / 2, box[1] + box[3] / 2)
-                centre = (mid[0] + (centre[0] - mid[0]) * u, mid[1] + (centre[1] - mid[1]) * u)
-            box = zoom_box(box, scale, centre)
-    return box
-
-
-def vignette_gain_rows(height: int, width: int, amount: float, radius: float, softness: float) -> Any:
-    """Mirrors engine/effects/render.py `vignette_gain` (numpy, which Blender ships)."""
-    import numpy as np
-
-    ys = (np.arange(height, dtype=np.float32) + 0.5) / height - 0.5
-    xs = (np.arange(width, dtype=np.float32) + 0.5) / width - 0.5
-    r = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2) / math.sqrt(0.5)
-    u = np.clip((r - radius) / max(softness, 1e-3), 0.0, 1.0)
-    return (1.0 - amount * u * u * (3.0 - 2.0 * u)).astype(np.float32)
 
 
 def _clips_by_strip(timeline: Any, plan: VsePlan) -> dict[str, Any]:
@@ -140,17 +79,13 @@ def plan_effects(
             continue
         fx = StripEffects(name, record_start=strip.record_start, record_end=strip.record_end)
         duration = float(clip.source_range.duration.to_seconds())
+        colour = colour_settings(effects)
+        fx.saturation, fx.multiply = colour["saturation"], colour["multiply"]
+        fx.contrast = colour["contrast"] if colour["contrast"] != 1.0 else None
+        fx.gain = colour["gain"] if colour["gain"] != (1.0, 1.0, 1.0) else None
         for e in effects:
             kind, p = e["kind"], e["params"]
-            if kind == "black_and_white":
-                fx.saturation *= 1.0 - p["strength"]
-            elif kind == "grade":
-                fx.saturation *= p["saturation"]
-                fx.multiply *= 2.0 ** p["exposure"]
-                fx.contrast = p["contrast"] if p["contrast"] != 1.0 else None
-                t = p["temperature"]
-                fx.gain = (1 + 0.2 * t, 1.0, 1 - 0.2 * t) if t else None
-            elif kind == "vignette":
+            if kind == "vignette":
                 fx.vignette = (p["amount"], p["radius"], p["softness"])
             elif kind == "fade":
                 fx.alpha = _fade_keys(strip, p["in_s"], p["out_s"], plan.rate)

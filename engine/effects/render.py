@@ -18,9 +18,10 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageFilter
 
+from bridge import effect_geometry
 from engine.effects.library import Effect
 
-Box = tuple[float, float, float, float]
+Box = effect_geometry.Box
 REFERENCE_HEIGHT = 240.0  # pixel parameters (blur radius, mosaic cell) are given at this height
 
 
@@ -45,7 +46,7 @@ def grade(
     x = np.clip(x * (2.0**exposure), 0.0, 1.0)
     x = np.clip((x - 0.5) * contrast + 0.5, 0.0, 1.0)
     if temperature:
-        x = x * np.array([1 + 0.2 * temperature, 1.0, 1 - 0.2 * temperature], np.float32)
+        x = x * np.array(effect_geometry.temperature_gain(temperature), np.float32)
     return np.clip(x, 0.0, 1.0)
 
 
@@ -63,12 +64,8 @@ def black_and_white(x: np.ndarray, strength: float) -> np.ndarray:
 
 @functools.lru_cache(maxsize=16)
 def vignette_gain(height: int, width: int, amount: float, radius: float, softness: float) -> np.ndarray:
-    """HxW gain: 1 in the middle, 1 - amount at the corners (r = 1 there)."""
-    ys = (np.arange(height, dtype=np.float32) + 0.5) / height - 0.5
-    xs = (np.arange(width, dtype=np.float32) + 0.5) / width - 0.5
-    r = np.sqrt(xs[None, :] ** 2 + ys[:, None] ** 2) / math.sqrt(0.5)
-    u = np.clip((r - radius) / max(softness, 1e-3), 0.0, 1.0)
-    return (1.0 - amount * u * u * (3.0 - 2.0 * u)).astype(np.float32)
+    """HxW gain: 1 in the middle, 1 - amount at the corners (cached: one per output size)."""
+    return np.asarray(effect_geometry.vignette_gain(height, width, amount, radius, softness))
 
 
 def vignette(x: np.ndarray, amount: float, radius: float, softness: float) -> np.ndarray:
@@ -129,42 +126,13 @@ def box_in_view(box: Box, view: Box) -> Box:
 # ------------------------------------------------------------------------------------------ geometry
 
 
-def fill_box(source: tuple[int, int], out: tuple[int, int]) -> Box:
-    """The centred box of the source (w, h) with the output's aspect: what the preview shows unframed."""
-    w, h = source
-    want = out[0] / out[1]
-    if w / h > want:
-        bw = h * want / w
-        return ((1 - bw) / 2, 0.0, bw, 1.0)
-    bh = w / want / h
-    return (0.0, (1 - bh) / 2, 1.0, bh)
-
-
-def zoom_box(base: Box, scale: float, centre: tuple[float, float] | None) -> Box:
-    """`base` narrowed by `scale` around `centre` (source fractions), kept inside `base`."""
-    bx, by, bw, bh = base
-    w, h = bw / scale, bh / scale
-    cx, cy = centre if centre is not None else (bx + bw / 2, by + bh / 2)
-    x = min(max(cx - w / 2, bx), bx + bw - w)
-    y = min(max(cy - h / 2, by), by + bh - h)
-    return (x, y, w, h)
+fill_box = effect_geometry.fill_box
+zoom_box = effect_geometry.zoom_box
 
 
 def view_box(effects: Sequence[Effect], base: Box, t: float, duration: float) -> Box:
     """The view box at clip time t after the frame effects, in order."""
-    box = base
-    for e in effects:
-        centre = tuple(e.data["centre"]) if e.data.get("centre") else None
-        if e.kind == "punch_in":
-            box = zoom_box(box, e.params["scale"], centre)  # type: ignore[arg-type]
-        elif e.kind == "ken_burns":
-            u = min(max(t / duration, 0.0), 1.0) if duration > 0 else 0.0
-            scale = e.params["start_scale"] + (e.params["end_scale"] - e.params["start_scale"]) * u
-            if centre is not None:  # drift from the frame centre towards the face
-                mid = (box[0] + box[2] / 2, box[1] + box[3] / 2)
-                centre = (mid[0] + (centre[0] - mid[0]) * u, mid[1] + (centre[1] - mid[1]) * u)
-            box = zoom_box(box, scale, centre)  # type: ignore[arg-type]
-    return box
+    return effect_geometry.view_box([e.to_dict() for e in effects], base, t, duration)
 
 
 def crop_to(frame: np.ndarray, box: Box, size: tuple[int, int]) -> np.ndarray:

@@ -118,13 +118,13 @@ class EditJob:
                 return None
             prompt = self.request.prompt.strip()
             base = self.request.timeline_name or f"AutoEdit - {prompt[:40]}"
-            timeline, session = importer.apply_result(
+            timeline, session, effect_notes = importer.apply_result(
                 self.resolve, result, self.settings, self.fmt, base, prompt
             )
         except BaseException:
             self.close()
             raise
-        notes = [str(n) for n in (result.get("report") or {}).get("notes") or []]
+        notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
         self.outcome = EditOutcome(timeline, session, result, notes)
         self.close()
         return self.outcome

@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import marks
+from . import effects_map, marks
 from .errors import HostError
 from .otio_json import ClipInfo, TimelineInfo, parse_timeline
 from .resolve_host import (
@@ -149,15 +149,49 @@ def annotate(timeline: Any, engine: TimelineInfo, timeline_id: str, prompt: str)
     return marked
 
 
+def _timeline_size(timeline: Any) -> tuple[int, int]:
+    return effects_map.resolution(
+        f"{timeline.GetSetting('timelineResolutionWidth')}x{timeline.GetSetting('timelineResolutionHeight')}"
+    )
+
+
+def apply_effects(timeline: Any, engine: TimelineInfo) -> list[str]:
+    """The effects Resolve's API can set (a CDL, a static zoom and pan) on each item; notes for the rest,
+    which the engine's preview shows."""
+    rate = timeline_rate(timeline)
+    start_frame = int(timeline.GetStartFrame() or 0)
+    size = _timeline_size(timeline)
+    notes: list[str] = []
+    for track_index, items in video_items(timeline):
+        for item, clip in pair_items(items, engine.track("Video", track_index), start_frame, rate):
+            if not clip.effects:
+                continue
+            mpi = item.GetMediaPoolItem()
+            source = effects_map.resolution(mpi.GetClipProperty("Resolution") if mpi else "")
+            settings = effects_map.item_settings(clip.effects, source, size)
+            if settings.cdl is not None and not item.SetCDL(settings.cdl):
+                settings.preview_only.append("colour (SetCDL refused)")
+            for key, value in settings.properties.items():
+                if not item.SetProperty(key, value):
+                    settings.preview_only.append(f"{key} (SetProperty refused)")
+            if settings.preview_only:
+                notes.append(
+                    f"{clip.name}: {', '.join(settings.preview_only)} shown in the engine's preview only"
+                )
+    return notes
+
+
 def apply_result(
     resolve: Any, result: dict[str, Any], settings: HostSettings, fmt: str, base_name: str, prompt: str = ""
-) -> tuple[Any, Session]:
-    """The whole import: files, new timeline, annotations, and the session that remembers them."""
+) -> tuple[Any, Session, list[str]]:
+    """The whole import: files, new timeline, annotations, effects, and the session that remembers them;
+    notes on what only the engine's preview shows."""
     files = write_result(result, settings, fmt)
     engine = parse_timeline(files.engine_otio.read_text(encoding="utf-8"))
     timeline = import_as_new_timeline(resolve, files, base_name)
     timeline_id = str(result["timeline_id"])
     marked = annotate(timeline, engine, timeline_id, prompt)
+    effect_notes = apply_effects(timeline, engine)
     if not marked and any(c.decision_id for c in engine.clips):
         raise HostError(
             f"Imported '{timeline.GetName()}' but could not match its clips to the engine's decisions; "
@@ -178,4 +212,4 @@ def apply_result(
         ledger=dict(earlier.ledger) if earlier else {},
     )
     save(settings.sessions_dir, session)
-    return timeline, session
+    return timeline, session, effect_notes

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from bridge.effect_geometry import effect_dicts
 from bridge.rates import exact_rate
 
 
@@ -49,6 +50,7 @@ class ClipInfo:
     metadata: dict[str, Any] = field(default_factory=dict)
     markers: tuple[MarkerInfo, ...] = ()
     media_origin: Fraction = Fraction(0)  # source time of the media's first frame (its start timecode)
+    effects: tuple[dict[str, Any], ...] = ()  # AutoEdit effects ({kind, params, data}), in order
 
     @property
     def decision_id(self) -> str | None:
@@ -189,6 +191,9 @@ def parse_timeline(text: str) -> TimelineInfo:
                         metadata=dict(item.get("metadata") or {}),
                         markers=_markers(item),
                         media_origin=_media_origin(item),
+                        effects=tuple(
+                            effect_dicts(e.get("metadata") or {} for e in item.get("effects") or [])
+                        ),
                     )
                 )
                 index += 1

@@ -15,12 +15,28 @@ from __future__ import annotations
 
 import copy
 import itertools
+import math
 from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
 import opentimelineio as otio
 from opentimelineio.opentime import RationalTime, TimeRange
+
+# TimelineItem.GetProperty() with its defaults, and the README's ranges ("Looking up Timeline item
+# properties"; Pan/AnchorPointX in timeline widths, Tilt/AnchorPointY in heights).
+ITEM_PROPERTIES: dict[str, Any] = {
+    "Pan": 0.0, "Tilt": 0.0, "ZoomX": 1.0, "ZoomY": 1.0, "ZoomGang": True, "RotationAngle": 0.0,
+    "AnchorPointX": 0.0, "AnchorPointY": 0.0, "Pitch": 0.0, "Yaw": 0.0, "FlipX": False, "FlipY": False,
+    "CropLeft": 0.0, "CropRight": 0.0, "CropTop": 0.0, "CropBottom": 0.0, "CropSoftness": 0.0,
+    "CropRetain": False, "DynamicZoomEase": 0, "CompositeMode": 0, "Opacity": 100.0, "Distortion": 0.0,
+    "RetimeProcess": 0, "MotionEstimation": 0, "Scaling": 0, "ResizeFilter": 0,
+}  # fmt: skip
+ITEM_PROPERTY_RANGES = {
+    "Pan": (-4.0, 4.0), "Tilt": (-4.0, 4.0), "ZoomX": (0.0, 100.0), "ZoomY": (0.0, 100.0),
+    "RotationAngle": (-360.0, 360.0), "AnchorPointX": (-4.0, 4.0), "AnchorPointY": (-4.0, 4.0),
+    "Pitch": (-1.5, 1.5), "Yaw": (-1.5, 1.5), "Opacity": (0.0, 100.0),
+}  # fmt: skip
 
 # Colour names as Resolve's UI offers them (clip colour menu; marker and flag colour menus).
 CLIP_COLORS = frozenset(
@@ -104,10 +120,11 @@ class Calls:
 
 
 class FakeMediaPoolItem:
-    def __init__(self, path: str, fps: Fraction, frames: int, calls: Calls):
+    def __init__(self, path: str, fps: Fraction, frames: int, calls: Calls, size: tuple[int, int] = (0, 0)):
         self._path = path
         self._fps = fps
         self._frames = frames
+        self._size = size
         self._uid = _uid("mpi")
         self._marks: dict[str, dict[str, int]] = {}
         self._calls = calls
@@ -126,6 +143,8 @@ class FakeMediaPoolItem:
             "FPS": f"{fps:.3f}".rstrip("0").rstrip(".") if fps != int(fps) else str(int(fps)),
             "Frames": str(self._frames),
         }
+        if self._size[0] and self._size[1]:
+            props["Resolution"] = f"{self._size[0]}x{self._size[1]}"
         if not propertyName:
             return dict(props)
         return props.get(propertyName, "")
@@ -183,6 +202,8 @@ class FakeTimelineItem:
         self._flags: list[str] = []
         self._color = ""
         self._uid = _uid("item")
+        self._properties: dict[str, Any] = dict(ITEM_PROPERTIES)
+        self.cdl: dict[str, str] | None = None  # what SetCDL set on node 1 (the tests read it)
 
     # ---- timing
     def _duration(self) -> int:
@@ -236,6 +257,52 @@ class FakeTimelineItem:
     def GetUniqueId(self) -> str:
         """GetUniqueId() --> string  # Returns a unique ID for the timeline item"""
         return self._uid
+
+    # ---- properties and grade
+    def SetProperty(self, propertyKey: str, propertyValue: Any) -> bool:
+        """SetProperty(propertyKey, propertyValue) --> Bool  # Sets the value of property "propertyKey" to value
+        "propertyValue". Refer to "Looking up Timeline item properties" for more information."""
+        self._timeline._calls.add("TimelineItem", "SetProperty", propertyKey, propertyValue)
+        if propertyKey not in ITEM_PROPERTIES or not isinstance(propertyValue, (int, float)):
+            return False
+        low, high = ITEM_PROPERTY_RANGES.get(propertyKey, (-math.inf, math.inf))
+        width, height = self._timeline.resolution()
+        scale = (
+            width
+            if propertyKey in ("Pan", "AnchorPointX")
+            else height
+            if propertyKey in ("Tilt", "AnchorPointY")
+            else 1
+        )
+        self._properties[propertyKey] = min(
+            max(float(propertyValue), low * scale), high * scale
+        )  # "values beyond
+        return True  # the range will be clipped"
+
+    def GetProperty(self, propertyKey: str | None = None) -> Any:
+        """GetProperty(propertyKey) --> int/[key:value]  # returns the value of the specified key; if no key is
+        specified, the method returns a dictionary(python) or table(lua) for all supported keys."""
+        return dict(self._properties) if not propertyKey else self._properties.get(propertyKey)
+
+    def SetCDL(self, cdl: dict[str, str]) -> bool:
+        """SetCDL([CDL map]) --> Bool  # Keys of map are: "NodeIndex", "Slope", "Offset", "Power", "Saturation",
+        where 1 <= NodeIndex <= total number of nodes."""
+        self._timeline._calls.add("TimelineItem", "SetCDL", dict(cdl))
+        if (
+            set(cdl) - {"NodeIndex", "Slope", "Offset", "Power", "Saturation"}
+            or str(cdl.get("NodeIndex")) != "1"
+        ):
+            return False  # a new clip's grade has one node
+        try:
+            for key in ("Slope", "Offset", "Power"):
+                if key in cdl and len([float(v) for v in str(cdl[key]).split()]) != 3:
+                    return False
+            if "Saturation" in cdl:
+                float(cdl["Saturation"])
+        except ValueError:
+            return False
+        self.cdl = {k: str(v) for k, v in cdl.items()}
+        return True
 
     # ---- markers, flags, colour
     def AddMarker(
@@ -338,8 +405,17 @@ class FakeTimeline:
         """GetSetting(settingName) --> string  # Returns value of timeline setting (indicated by settingName : string)."""
         fps = float(self._fps)
         rate = str(int(fps)) if fps == int(fps) else f"{fps:.3f}".rstrip("0")
-        settings = {"timelineFrameRate": rate}
+        width, height = self.resolution()
+        settings = {
+            "timelineFrameRate": rate,
+            "timelineResolutionWidth": str(width),
+            "timelineResolutionHeight": str(height),
+        }
         return settings.get(settingName, "") if settingName else settings
+
+    def resolution(self) -> tuple[int, int]:
+        """Not a README call: the project's timeline resolution (Resolve's default, 1920x1080)."""
+        return (1920, 1080)
 
     def GetTrackCount(self, trackType: str) -> int:
         """GetTrackCount(trackType) --> int  # Returns the number of tracks for the given track type ("audio", "video" or "subtitle")."""
@@ -679,16 +755,17 @@ class FakeResolve:
         """A media pool item for a real file: rate and length read with PyAV, as Resolve reads them."""
         import av
 
-        frames, rate = 0, fps
+        frames, rate, size = 0, fps, (0, 0)
         if Path(path).is_file():
             with av.open(path) as container:
                 stream = container.streams.video[0] if container.streams.video else None
                 if stream is not None:
+                    size = (int(stream.codec_context.width), int(stream.codec_context.height))
                     rate = rate or _rate(float(stream.average_rate or stream.guessed_rate or 24))
                     seconds = float(container.duration or 0) / 1_000_000
                     frames = stream.frames or int(round(seconds * float(rate)))
         rate = rate or Fraction(24)
-        return FakeMediaPoolItem(path, rate, max(frames, 1) if frames else 10**7, self.calls)
+        return FakeMediaPoolItem(path, rate, max(frames, 1) if frames else 10**7, self.calls, size)
 
     def add_timeline(self, name: str, fps: Fraction, clips: list[tuple[str, int, int]]) -> FakeTimeline:
         """An editor's existing timeline (for 'never modify existing timelines' and 'current timeline')."""
