@@ -59,6 +59,7 @@ def apply_effects(scene: Any, timeline: Any, plan: VsePlan, created: dict[str, A
     planned = effects_vse.plan_effects(timeline, plan, sizes, scene_size)
     top = max([s.channel for s in compat.strips_all(editor)], default=0) + 1
     notes = []
+    by_name = {s.name: s for s in plan.strips}
     for fx in planned:
         strip = created.get(fx.strip)
         if strip is None:
@@ -92,12 +93,37 @@ def apply_effects(scene: Any, timeline: Any, plan: VsePlan, created: dict[str, A
             )  # fmt: skip
             image.frame_final_end = fx.record_end
             image.blend_type = "MULTIPLY"
+        if fx.speed != 1.0 or fx.ramp:
+            _speed(editor, strip, fx, created, by_name[fx.strip].speed_channel, plan)
         if fx.not_mapped:
             strip[PROP_EFFECTS_NOT_MAPPED] = ",".join(fx.not_mapped)
             notes.append(f"{fx.strip}: {', '.join(fx.not_mapped)} shown in the engine's preview only")
-    if any(fx.alpha or len(fx.transforms) > 1 for fx in planned) and scene.animation_data:
+    if any(fx.alpha or fx.ramp or len(fx.transforms) > 1 for fx in planned) and scene.animation_data:
         _linear(scene.animation_data.action)
     return notes
+
+
+def _speed(editor: Any, strip: Any, fx: effects_vse.StripEffects, created: dict[str, Any], channel: int,
+           plan: VsePlan) -> None:  # fmt: skip
+    """The clip's speed on the SPEED strip over it (the one vse_apply made for a rate difference, or a
+    new one): a constant as a factor, a ramp as keyed frame numbers of the movie."""
+    name = f"{fx.strip}.speed"[:63]
+    speed = created.get(name)
+    rate_ratio = 1.0
+    if speed is None:
+        speed = compat.new_effect(editor, name, "SPEED", channel, fx.record_start, fx.record_end, [strip])
+        created[name] = speed
+    else:
+        rate_ratio = float(speed.speed_factor)  # media frames per scene frame
+    if fx.ramp:
+        media_fps = rate_ratio * float(plan.rate)
+        speed.speed_control = "FRAME_NUMBER"
+        for frame, seconds in fx.ramp:
+            speed.speed_frame_number = seconds * media_fps
+            speed.keyframe_insert("speed_frame_number", frame=frame)
+    else:
+        speed.speed_control = "MULTIPLY"
+        speed.speed_factor = rate_ratio * fx.speed
 
 
 def _linear(action: Any) -> None:

@@ -9,8 +9,11 @@ that Blender's render of black and white + vignette + punch-in equals it):
   MULTIPLY, which the VSE applies in display space like the preview.
 - punch_in, ken_burns -> the strip transform (scale/offset) for the view box; Ken Burns keyframed.
 - fade -> `blend_alpha` keyframes (over nothing is over black).
+- speed -> a SPEED strip over the movie (MULTIPLY, factor times the media/scene rate ratio); a speed
+  ramp -> a SPEED strip keyed by frame number (the preview's integral, every few frames). The sound
+  strip plays at normal speed (the VSE has no speed control for sound): the report says so.
 Not mapped (the preview applies them; the report lists them per strip): blur/pixelate regions,
-speed and speed ramps, crossfades without handles, code effects.
+crossfades without handles, code effects.
 """
 
 from __future__ import annotations
@@ -19,13 +22,14 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from bridge.effect_geometry import clip_effects, colour_settings, fill_box, view_box
+from bridge.effect_geometry import clip_effects, colour_settings, fill_box, source_offset, view_box
 
 from .vse_model import StripPlan, Transform, VsePlan, box_transform
 
 Box = tuple[float, float, float, float]
 KEN_BURNS_STEP = 4  # frames between Ken Burns transform keys (linear between them)
-NOT_MAPPED = ("blur_region", "pixelate_region", "speed", "speed_ramp", "crossfade", "code")
+NOT_MAPPED = ("blur_region", "pixelate_region", "crossfade", "code")
+SPEED_SOUND = "speed (the sound plays at normal speed)"  # VSE sound strips have no speed control
 
 
 @dataclass
@@ -40,6 +44,9 @@ class StripEffects:
     vignette: tuple[float, float, float] | None = None  # amount, radius, softness
     transforms: list[tuple[int, Transform]] = field(default_factory=list)  # (scene frame, transform)
     alpha: list[tuple[int, float]] = field(default_factory=list)  # (scene frame, opacity)
+    speed: float = 1.0  # a constant speed: a SPEED strip's factor (times the media/scene rate ratio)
+    ramp: list[tuple[int, float]] = field(default_factory=list)  # (scene frame, media seconds since
+    # the strip's first shown frame): a SPEED strip keyed by frame number
     not_mapped: list[str] = field(default_factory=list)
     record_start: int = 0
     record_end: int = 0
@@ -89,8 +96,14 @@ def plan_effects(
                 fx.vignette = (p["amount"], p["radius"], p["softness"])
             elif kind == "fade":
                 fx.alpha = _fade_keys(strip, p["in_s"], p["out_s"], plan.rate)
+            elif kind == "speed":
+                fx.speed *= p["factor"]
+            elif kind == "speed_ramp":
+                fx.ramp = _ramp_keys(effects, strip, duration, plan.rate)
             elif kind in NOT_MAPPED:
                 fx.not_mapped.append(kind)
+        if fx.speed != 1.0 or fx.ramp:
+            fx.not_mapped.append(SPEED_SOUND)
         size = source_sizes.get(name)
         if size and size[0] and size[1] and any(e["kind"] in ("punch_in", "ken_burns") for e in effects):
             fx.transforms = _transforms(effects, strip, size, scene_size, duration, plan.rate)
@@ -104,15 +117,30 @@ def _transforms(
 ) -> list[tuple[int, Transform]]:  # fmt: skip
     base = strip.crop or fill_box(size, scene)
     moving = any(e["kind"] == "ken_burns" for e in effects)
-    frames = (
-        list(range(strip.record_start, strip.record_end, KEN_BURNS_STEP)) if moving else [strip.record_start]
-    )
-    if moving and frames[-1] != strip.record_end - 1:
-        frames.append(strip.record_end - 1)
+    frames = _key_frames(strip) if moving else [strip.record_start]
     keys = []
     for frame in frames:
         t = float((frame - strip.record_start) / rate)
         keys.append((frame, box_transform(view_box(effects, base, t, duration), size, scene)))
+    return keys
+
+
+def _key_frames(strip: StripPlan) -> list[int]:
+    frames = list(range(strip.record_start, strip.record_end, KEN_BURNS_STEP))
+    if frames[-1] != strip.record_end - 1:
+        frames.append(strip.record_end - 1)
+    return frames
+
+
+def _ramp_keys(
+    effects: list[dict[str, Any]], strip: StripPlan, duration: float, rate: Fraction
+) -> list[tuple[int, float]]:
+    """Media seconds shown at each key frame: the preview's integral of the ramp, keyed every few
+    frames (Blender's SPEED strip does not integrate an animated factor; it does follow frame numbers)."""
+    keys = []
+    for frame in _key_frames(strip):
+        t = float((frame - strip.record_start) / rate)
+        keys.append((frame, source_offset(effects, t, duration)))
     return keys
 
 

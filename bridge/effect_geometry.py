@@ -80,6 +80,20 @@ def view_box(effects: Sequence[Mapping[str, Any]], base: Box, t: float, duration
     return box
 
 
+def source_offset(effects: Sequence[Mapping[str, Any]], t: float, duration: float) -> float:
+    """Seconds of media consumed by clip time t: a constant speed scales it, a ramp from `start` to
+    `end` speed over the clip integrates (the first time effect on the clip counts)."""
+    for e in effects:
+        p = e["params"]
+        if e["kind"] == "speed":
+            return t * p["factor"]
+        if e["kind"] == "speed_ramp":
+            a, b = p["start"], p["end"]
+            d = duration if duration > 0 else 1.0
+            return a * t + (b - a) * t * t / (2 * d)
+    return t
+
+
 def vignette_gain(height: int, width: int, amount: float, radius: float, softness: float) -> Any:
     """HxW float32 gain: 1 in the middle, 1 - amount at the corners (r = 1 there)."""
     import numpy as np

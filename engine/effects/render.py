@@ -148,14 +148,7 @@ def crop_to(frame: np.ndarray, box: Box, size: tuple[int, int]) -> np.ndarray:
 
 def source_offset(effects: Sequence[Effect], t: float, duration: float) -> float:
     """Seconds of media consumed by clip time t (speed and ramp integrate; pitch-kept audio follows)."""
-    for e in effects:
-        if e.kind == "speed":
-            return t * e.params["factor"]
-        if e.kind == "speed_ramp":
-            a, b = e.params["start"], e.params["end"]
-            d = duration if duration > 0 else 1.0
-            return a * t + (b - a) * t * t / (2 * d)
-    return t
+    return effect_geometry.source_offset([e.to_dict() for e in effects], t, duration)
 
 
 def media_used(effects: Sequence[Effect], duration: float) -> float:

@@ -1,10 +1,11 @@
 """The engine's side of the Blender effects test (run with the engine's venv):
 
-    python effects_reference.py MEDIA OUT.otio OUT.npz WIDTH HEIGHT FIRST FRAMES FRAME [FRAME ...]
+    python effects_reference.py SET MEDIA OUT.otio OUT.npz WIDTH HEIGHT FIRST FRAMES FRAME [FRAME ...]
 
-Writes a one-clip timeline of MEDIA (source frames FIRST .. FIRST+FRAMES) with black and white, a
-vignette and a punch-in as the engine writes them, and the preview's pictures (engine/effects/render.py
-on PyAV-decoded source frames) at clip frames FRAME..., WIDTH x HEIGHT, keyed "f<frame>".
+Writes a one-clip timeline of MEDIA (source frames from FIRST, FRAMES long on the record) with the
+effects of SET (looks: black and white, a vignette and a punch-in; speed: 2x; ramp: 1x to 0.5x) as the
+engine writes them, and the preview's pictures (engine/effects/render.py on the PyAV-decoded source
+frame each clip frame shows) at clip frames FRAME..., WIDTH x HEIGHT, keyed "f<frame>".
 """
 
 from __future__ import annotations
@@ -18,35 +19,42 @@ import opentimelineio as otio
 
 from engine.effects.library import Effect
 from engine.effects.otio import attach, effects_of
-from engine.effects.render import ClipRenderer
+from engine.effects.render import ClipRenderer, source_offset
 
-EFFECTS = [
-    Effect("black_and_white", {}, "the prompt says black and white"),
-    Effect("vignette", {"amount": 0.7}, "the prompt says vignette"),
-    Effect("punch_in", {"scale": 1.4}, "the prompt says punch in", data={"centre": [0.55, 0.42]}),
-]
+EFFECT_SETS = {
+    "looks": [
+        Effect("black_and_white", {}, "the prompt says black and white"),
+        Effect("vignette", {"amount": 0.7}, "the prompt says vignette"),
+        Effect("punch_in", {"scale": 1.4}, "the prompt says punch in", data={"centre": [0.55, 0.42]}),
+    ],
+    "speed": [Effect("speed", {"factor": 2.0}, "the prompt says double speed")],
+    "ramp": [Effect("speed_ramp", {"start": 1.0, "end": 0.5}, "the prompt says speed ramp")],
+}
 
 
 def main() -> int:
-    media, out_otio, out_npz = sys.argv[1:4]
-    width, height, first, count = (int(v) for v in sys.argv[4:8])
-    wanted = [int(v) for v in sys.argv[8:]]
+    effects = EFFECT_SETS[sys.argv[1]]
+    media, out_otio, out_npz = sys.argv[2:5]
+    width, height, first, count = (int(v) for v in sys.argv[5:9])
+    wanted = [int(v) for v in sys.argv[9:]]
     with av.open(media) as container:
         stream = container.streams.video[0]
         rate = Fraction(stream.average_rate)
+        r = float(rate)
+        shown = {j: first + round(source_offset(effects, j / r, count / r) * r) for j in wanted}
         frames = {}
         for index, frame in enumerate(container.decode(stream)):
-            if index - first in wanted:
-                frames[index - first] = frame.to_ndarray(format="rgb24")
-            if index >= first + max(wanted):
+            for j, source in shown.items():
+                if source == index:
+                    frames[j] = frame.to_ndarray(format="rgb24")
+            if index >= max(shown.values()):
                 break
         total = stream.frames
-    r = float(rate)
     rt, tr = otio.opentime.RationalTime, otio.opentime.TimeRange
     ref = otio.schema.ExternalReference(target_url=media, available_range=tr(rt(0, r), rt(total, r)))
     clip = otio.schema.Clip(name="face", media_reference=ref, source_range=tr(rt(first, r), rt(count, r)),
                             metadata={"autoedit": {"decision_id": "fx1", "reason": "effects test"}})  # fmt: skip
-    attach(clip, EFFECTS)
+    attach(clip, effects)
     track = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     track.append(clip)
     timeline = otio.schema.Timeline(name="Effects", global_start_time=rt(0, r))
