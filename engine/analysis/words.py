@@ -55,6 +55,8 @@ class _WordsAnalyser:
 
     def clean_dialog(self, inputs: MediaInputs, samples: np.ndarray) -> np.ndarray:
         """The dialog stem instead of the mixture on noisy footage, when separation is on."""
+        if not self.dialog_settings():
+            return samples  # separation off: the mixture, and nothing asked of the inputs beyond audio
         from engine.analysis.stems import dialog_for_asr
 
         out, note = dialog_for_asr(self.config, self.data_dir, inputs.info.sha256, samples, SAMPLE_RATE)
