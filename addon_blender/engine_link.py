@@ -59,6 +59,7 @@ def client(context: Any) -> Any:
         autostart = [prefs.engine_command, "serve", "--endpoint", endpoint]
         if data_dir:
             autostart += ["--data-dir", data_dir]
+        autostart += ["--profile", prefs.profile]
     key = (endpoint, data_dir, tuple(autostart or ()))
     if _client is not None and _client_key == key:
         return _client
@@ -92,6 +93,9 @@ def submit(
 
     c = client(context)
     c.ensure_engine(timeout_s=60.0 if c.autostart else 5.0)
+    prefs = settings(context)
+    if prefs is not None:  # the job runs with the profile the editor chose, whichever engine answers
+        options = {**options, "profile": prefs.profile}
     kwargs: dict[str, Any] = {"media": media, "prompt": prompt, "options": options}
     if music:
         if "music" not in inspect.signature(c.submit).parameters:

@@ -253,6 +253,7 @@ def plan_from_timeline(
                 available=seconds(available.duration) if available is not None else None,
                 metadata_json=json.dumps(plain_meta) if plain_meta else "",
                 offline_target=path or _describe_reference(reference),
+                mute=not track.enabled,
             )
             if kind == "sound":
                 strip.volume_keys = ducking_keys(meta, strip, scene_rate, start_frame)

@@ -32,6 +32,15 @@ class AutoEditPreferences(bpy.types.AddonPreferences):
         default=_default_command(),
         subtype="FILE_PATH",
     )
+    profile: bpy.props.EnumProperty(  # type: ignore[valid-type]
+        name="Profile",
+        description="Engine settings: embedded (CPU, models shipped in packages) or studio (GPU, large local models)",
+        items=(
+            ("embedded", "Embedded", "CPU, the models that ship inside PyPI packages"),
+            ("studio", "Studio", "GPU, large models from a local directory (configs/studio.yaml)"),
+        ),
+        default="embedded",
+    )
     data_dir: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Data dir",
         description="Engine data dir (analysis cache, feedback store, feedback spool); empty: ~/.cache/autoedit",
@@ -47,6 +56,7 @@ class AutoEditPreferences(bpy.types.AddonPreferences):
         row.enabled = self.autostart
         row.prop(self, "engine_command")
         layout.prop(self, "data_dir")
+        layout.prop(self, "profile")
 
 
 CLASSES = (AutoEditPreferences,)

@@ -187,6 +187,7 @@ def _strip_for(
         if offset:
             strip.sound_offset = offset
         strip.volume = s.volume
+        strip.mute = s.mute
         for frame, value in s.volume_keys:
             strip.volume = value
             strip.keyframe_insert("volume", frame=frame)

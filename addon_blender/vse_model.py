@@ -156,6 +156,7 @@ class StripPlan:
     speed_channel: int = 0  # where vse_apply puts a speed effect if the file's rate differs
     metadata_json: str = ""  # the clip's own metadata, carried through the VSE for export
     offline_target: str = ""  # what an offline strip stands for (missing file, generator, ...)
+    mute: bool = False  # its OTIO track is disabled (e.g. the separated stems): placed, but silent
 
     @property
     def duration(self) -> int:

@@ -7,6 +7,7 @@ Subcommand modules live in `engine.commands`; each has `add_arguments(parser)` a
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import logging
 import sys
@@ -27,6 +28,10 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train the reward model or tune the planner on the stored preferences"),
     "keys": ("keys", "make CURVE keys for serving on a non-loopback endpoint"),
     "install-resolve": ("install_resolve", "copy the AutoEdit scripts into DaVinci Resolve's Scripts folder"),
+    "eval": (
+        "eval",
+        "score the edit on public benchmarks (TVSum, SumMe, QVHighlights) beside published figures",
+    ),
 }
 
 
@@ -38,12 +43,13 @@ class Context:
     data_dir_arg: str | None
     verbose: int
     extras: dict = field(default_factory=dict)
+    profile: str | None = None  # --profile: configs/<profile file> under --config
 
     @cached_property
     def config(self):
         from engine.config import load_config
 
-        return load_config(self.config_path)
+        return load_config(self.config_path, profile=self.profile)
 
     @cached_property
     def data_dir(self) -> Path:
@@ -73,6 +79,21 @@ def _common(parser: argparse.ArgumentParser, top: bool) -> None:
     )
 
 
+def _profile_option(parser: argparse.ArgumentParser, top: bool) -> None:
+    """--profile embedded|studio picks configs/default.yaml or configs/studio.yaml (--config goes over it)."""
+    from engine.config import PROFILES
+
+    # A subcommand with its own --profile (feedback: the editor profile) takes this one before its name.
+    with contextlib.suppress(argparse.ArgumentError):
+        parser.add_argument(
+            "--profile",
+            dest="engine_profile",
+            choices=sorted(PROFILES),
+            default=None if top else argparse.SUPPRESS,
+            help="settings profile: embedded (CPU, packaged models) or studio (GPU, local large models)",
+        )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="autoedit",
@@ -81,12 +102,14 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"autoedit {__version__}")
     _common(parser, top=True)
+    _profile_option(parser, top=True)
     subs = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name, (module_name, help_text) in SUBCOMMANDS.items():
         sub = subs.add_parser(name, help=help_text, description=help_text)
         _common(sub, top=False)
         module = importlib.import_module(f"engine.commands.{module_name}")
         module.add_arguments(sub)
+        _profile_option(sub, top=False)
         sub.set_defaults(_module=module)
     return parser
 
@@ -97,15 +120,20 @@ def main(argv: list[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    from rich.markup import escape
+
     from engine.console import err_console, setup_logging
 
     setup_logging(args.verbose)
-    ctx = Context(config_path=args.config, data_dir_arg=args.data_dir, verbose=args.verbose)
+    ctx = Context(
+        config_path=args.config, data_dir_arg=args.data_dir, verbose=args.verbose, profile=args.engine_profile
+    )
     try:
         _ = ctx.config  # validate settings before any work, so a bad key always exits 2 naming it
         return int(args._module.run(args, ctx) or 0)
     except AutoEditError as exc:
-        err_console.print(f"[bold red]autoedit {args.command}:[/] {exc}", highlight=False)
+        # escaped: a message may hold brackets (`autoedit[whisperx]`) that rich would take for markup
+        err_console.print(f"[bold red]autoedit {args.command}:[/] {escape(str(exc))}", highlight=False)
         return exc.exit_code
     except KeyboardInterrupt:
         err_console.print(f"[bold red]autoedit {args.command}:[/] interrupted")

@@ -20,6 +20,8 @@ from engine.errors import ConfigError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 ENV_PREFIX = "AUTOEDIT__"
+# --profile NAME (or $AUTOEDIT_PROFILE): the settings file laid over default.yaml, under --config.
+PROFILES = {"embedded": "default.yaml", "studio": "studio.yaml"}
 
 
 class Section(BaseModel):
@@ -74,6 +76,11 @@ class Analysis(Section):
     face_sample_fps: float = Field(2.0, gt=0)
     quality_sample_fps: float = Field(4.0, gt=0)
     objects: bool = False
+    # dialog/music separation (engine/analysis/stems.py): the `stems` field, ducking by the dialog stem,
+    # stem tracks in the OTIO; words come from the dialog stem on noisy footage when asr_dialog_stem is on
+    stems: bool = False
+    separation_backend: Literal["deepfilternet", "demucs"] = "deepfilternet"
+    asr_dialog_stem: bool = True
     loudness_window_s: float = Field(3.0, gt=0)
     loudness_hop_s: float = Field(1.0, gt=0)
     vad_threshold: float = Field(0.5, gt=0, lt=1)
@@ -201,12 +208,28 @@ def _describe(error: ValidationError, source: str) -> str:
     return f"{source}: " + "; ".join(lines)
 
 
+def profile_config(config: EngineConfig, profile: str | None) -> EngineConfig:
+    """The settings a job asking for `profile` runs with: the running ones when they are that profile."""
+    if profile is None or profile == config.profile:
+        return config
+    return load_config(profile=profile)
+
+
 def load_config(
-    path: str | os.PathLike[str] | None = None, environ: dict[str, str] | None = None
+    path: str | os.PathLike[str] | None = None,
+    environ: dict[str, str] | None = None,
+    profile: str | None = None,
 ) -> EngineConfig:
     env = dict(os.environ if environ is None else environ)
     data = _read_yaml(CONFIG_DIR / "default.yaml")
     sources = ["configs/default.yaml"]
+    profile = profile or env.get("AUTOEDIT_PROFILE") or None
+    if profile is not None:
+        if profile not in PROFILES:
+            raise ConfigError(f"unknown profile {profile!r} (use {' or '.join(sorted(PROFILES))})")
+        if PROFILES[profile] != "default.yaml":
+            data = _merge(data, _read_yaml(CONFIG_DIR / PROFILES[profile]))
+            sources.append(f"configs/{PROFILES[profile]}")
     chosen = path or env.get("AUTOEDIT_CONFIG")
     if chosen:
         data = _merge(data, _read_yaml(Path(chosen)))

@@ -22,7 +22,11 @@ if str(REPO / "tests") not in sys.path:
 import shared_media as media_helpers  # noqa: E402
 
 for _name in list(os.environ):
-    if _name.startswith("AUTOEDIT__") or _name in ("AUTOEDIT_CONFIG", "AUTOEDIT_DATA_DIR"):
+    if _name.startswith("AUTOEDIT__") or _name in (
+        "AUTOEDIT_CONFIG",
+        "AUTOEDIT_DATA_DIR",
+        "AUTOEDIT_PROFILE",
+    ):
         del os.environ[_name]
 os.environ.update(
     {"HF_HUB_OFFLINE": "1", "TRANSFORMERS_OFFLINE": "1", "YOLO_OFFLINE": "1", "HF_DATASETS_OFFLINE": "1"}

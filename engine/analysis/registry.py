@@ -82,6 +82,12 @@ def _speech(config: EngineConfig, data_dir: Path) -> Analyser:
     return SileroSpeech(config, data_dir)
 
 
+def _stems(config: EngineConfig, data_dir: Path) -> Analyser:
+    from engine.analysis.stems import Stems
+
+    return Stems(config, data_dir)
+
+
 def _words(config: EngineConfig, data_dir: Path) -> Analyser:
     from engine.analysis import words
 
@@ -104,6 +110,8 @@ def _loudness(config: EngineConfig, data_dir: Path) -> Analyser:
 
 AUDIO_ENTRIES: list[Entry] = [
     Entry(("speech",), "audio", _speech),
+    # before words: on noisy footage the words analyser transcribes the dialog stem this one wrote
+    Entry(("stems",), "audio", _stems, enabled=lambda config: config.analysis.stems),
     Entry(("words",), "audio", _words),
     Entry(("beats", "downbeats", "tempo"), "audio", _beats),
     Entry(("loudness",), "audio", _loudness),

@@ -60,6 +60,19 @@ class ObjectSample(_Model):
     labels: list[str] = Field(default_factory=list)
 
 
+class StemsInfo(_Model):
+    """Separated audio of one file (engine/analysis/stems.py): WAV files in the data dir, sample-aligned."""
+
+    model: str
+    sample_rate: int
+    channels: int
+    frames: int
+    duration: float
+    files: dict[str, str]  # "dialog", "music" and the model's own sources -> path
+    snr_db: float  # dialog energy over the rest, dB
+    speech: list[Span] = Field(default_factory=list)  # voice activity on the dialog stem
+
+
 class MediaAnalysis(_Model):
     path: str
     sha256: str
@@ -79,6 +92,7 @@ class MediaAnalysis(_Model):
     loudness: Loudness = Field(default_factory=Loudness)
     quality: Quality = Field(default_factory=Quality)
     objects: list[ObjectSample] = Field(default_factory=list)
+    stems: StemsInfo | None = None  # only when analysis.stems is on
     models: dict[str, str] = Field(default_factory=dict)
     # What could not be analysed and why (e.g. "no audio stream: speech, words, beats empty").
     notes: list[str] = Field(default_factory=list)

@@ -94,6 +94,7 @@ def settings_for(config, data_dir: Path, src: Path) -> dict:
         "engine_site_packages": [p for p in site.getsitepackages() if Path(p).is_dir()],
         "lib_paths": list(dict.fromkeys([str(src), str(bridge_root)])),
         "heartbeat_s": config.server.heartbeat_interval_s,
+        "profile": config.profile,  # the engine the host starts runs this profile, and jobs ask for it
     }
 
 

@@ -25,7 +25,7 @@ import zmq
 
 from bridge import protocol
 from bridge.formats import suffix_for
-from engine.config import EngineConfig
+from engine.config import EngineConfig, profile_config
 from engine.errors import AutoEditError, BadInput, Cancelled, ModelNotFound
 from engine.paths import sub_dir
 from engine.progress import Job
@@ -61,7 +61,7 @@ def run_edit_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job
     from engine.editing import MediaRef, run_edit
 
     media = [MediaRef(str(media_path(m.path)), in_s=m.in_s, out_s=m.out_s) for m in request.media]
-    options = request.options.model_dump(exclude_none=True, exclude={"exports"})
+    options = request.options.model_dump(exclude_none=True, exclude={"exports", "profile"})
     music = str(media_path(request.music)) if request.music else None
     result = run_edit(
         media,
@@ -242,6 +242,7 @@ def execute(
     job = Job(on_progress=progress, cancel_event=record.control.cancel_event)
     try:
         job.check()
+        config = profile_config(config, record.request.options.profile)
         fields = function(record.request, config, data_dir, job)
         final = {"type": "result", "job_id": record.job_id, "kind": record.request.kind, **fields}
         state = "done"

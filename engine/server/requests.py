@@ -36,6 +36,7 @@ class JobOptions(Body):
     aspect: Literal["16:9", "9:16", "1:1", "4:5"] | None = None
     style: str | None = Field(None, max_length=200)
     captions: bool | None = None
+    profile: Literal["embedded", "studio"] | None = None  # the host's settings profile for this job
 
     @field_validator("exports")
     @classmethod

@@ -16,6 +16,7 @@ import opentimelineio as otio
 from engine.analysis.report import MediaAnalysis, media_rate
 from engine.media.timebase import frame_of
 from engine.timeline.placement import PlacedClip
+from engine.timeline.stems import stem_speech, stem_tracks
 
 RT = otio.opentime.RationalTime
 TR = otio.opentime.TimeRange
@@ -47,11 +48,17 @@ def _range(media: MediaAnalysis, start: int, end: int) -> otio.opentime.TimeRang
     return TR(RT(tc + start, float(rate)), RT(end - start, float(rate)))
 
 
-def _speech_spans_on_record(clips: Sequence[PlacedClip]) -> list[tuple[float, float]]:
+def _speech_spans_on_record(
+    clips: Sequence[PlacedClip], media: Sequence[MediaAnalysis] = ()
+) -> list[tuple[float, float]]:
     spans = []
     for c in clips:
         lo, hi = c.source_start_s, c.source_end_s
         offset = float(c.record_start) - lo
+        voiced = stem_speech(media[c.media_index]) if media else None
+        if voiced is not None:  # the dialog stem's voice activity, where separation ran
+            spans += [(max(a, lo) + offset, min(b, hi) + offset) for a, b in voiced if b > lo and a < hi]
+            continue
         for w in c.words:
             if w.end > lo and w.start < hi:
                 spans.append((max(w.start, lo) + offset, min(w.end, hi) + offset))
@@ -67,10 +74,12 @@ def _speech_spans_on_record(clips: Sequence[PlacedClip]) -> list[tuple[float, fl
     return merged
 
 
-def ducking_keyframes(clips: Sequence[PlacedClip], length_s: float) -> list[list[float]]:
+def ducking_keyframes(
+    clips: Sequence[PlacedClip], length_s: float, media: Sequence[MediaAnalysis] = ()
+) -> list[list[float]]:
     """[[record seconds, gain dB], ...], linear between points: music down under speech, up elsewhere."""
     keys: list[list[float]] = [[0.0, 0.0]]
-    for a, b in _speech_spans_on_record(clips):
+    for a, b in _speech_spans_on_record(clips, media):
         a0, b1 = max(0.0, a - DUCK_RAMP_S), min(length_s, b + DUCK_RAMP_S)
         if a0 <= keys[-1][0]:
             keys[-1] = [keys[-1][0], DUCK_DB]
@@ -176,7 +185,7 @@ def build_timeline(
             target_url=media_url(music.path),
             available_range=TR(RT(0, float(mrate)), RT(available, float(mrate))),
         )
-        keys = ducking_keyframes(clips, length)
+        keys = ducking_keyframes(clips, length, media)
         clip = otio.schema.Clip(
             name=f"music: {Path(music.path).stem}",
             media_reference=ref,
@@ -187,10 +196,12 @@ def build_timeline(
                 "time": "seconds from the start of the timeline",
                 "keyframes": keys,
                 "under_speech_db": DUCK_DB,
+                "speech_from": "dialog stem" if any(m.stems for m in media) else "words",
                 "applies_to": "this clip's volume; hosts map it to volume keyframes (Blender: strip volume "
                 "= 10 ** (dB / 20); Resolve: clip volume)",
             }, "beats": list(music.beats), "music_start_s": float(start)}},
         )  # fmt: skip
         track.append(clip)
         tl.tracks.append(track)
+    tl.tracks.extend(stem_tracks(clips, media))  # separated dialog and music, when analysed
     return tl

@@ -102,7 +102,10 @@ class EditJob:
         if self._client is None:
             self._client = make_client(self.settings)
         self.job_id = submit_job(
-            self._client, media, self.request.prompt.strip(), self.request.options(self.fmt)
+            self._client,
+            media,
+            self.request.prompt.strip(),
+            self.settings.job_options(self.request.options(self.fmt)),
         )
         return self.job_id
 

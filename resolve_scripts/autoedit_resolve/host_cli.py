@@ -123,7 +123,8 @@ def cmd_job(args: argparse.Namespace, settings: HostSettings) -> str:
     fmt = importer.OTIO if version >= OTIO_IMPORT_SINCE else importer.FCP7
     client = make_client(settings)
     try:
-        result = run_job(client, media, request.prompt.strip(), request.options(fmt), _progress)
+        options = settings.job_options(request.options(fmt))
+        result = run_job(client, media, request.prompt.strip(), options, _progress)
     finally:
         client.close()
     plan = plan_for(result, settings, fmt, request)

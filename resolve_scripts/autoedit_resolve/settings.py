@@ -2,8 +2,8 @@
 
 Resolve starts our scripts in its own Python with nothing of ours configured, so `autoedit
 install-resolve` writes `autoedit_resolve.json` beside the installed entry scripts (engine command,
-endpoint, data dir). Environment variables override it: AUTOEDIT_DATA_DIR, AUTOEDIT_ENDPOINT,
-AUTOEDIT_ENGINE (the `autoedit` executable). The host writes only under `<data dir>/resolve/`.
+endpoint, data dir, profile). Environment variables fill what it leaves out: AUTOEDIT_DATA_DIR,
+AUTOEDIT_ENDPOINT, AUTOEDIT_ENGINE (the `autoedit` executable), AUTOEDIT_PROFILE. The host writes only under `<data dir>/resolve/`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class HostSettings:
     engine_command: tuple[str, ...] = ()  # argv prefix that runs `autoedit` (else engine_python -m engine)
     engine_python: str | None = None  # the engine environment's Python (runs host_cli for Lua / no pyzmq)
     heartbeat_s: float = protocol.HEARTBEAT_INTERVAL_S
+    profile: str | None = None  # "embedded" | "studio": the engine's settings profile (None: its default)
     extra: dict = field(default_factory=dict)
 
     @property
@@ -59,7 +60,12 @@ class HostSettings:
             self.endpoint,
             "--data-dir",
             str(self.data_dir),
+            *(["--profile", self.profile] if self.profile else []),
         ]
+
+    def job_options(self, options: dict) -> dict:
+        """A job's options with this host's profile, so an engine started elsewhere runs it the same way."""
+        return {**options, "profile": self.profile} if self.profile else dict(options)
 
     def make_dirs(self) -> None:
         for d in (self.spool_dir, self.sessions_dir, self.timelines_dir):
@@ -85,9 +91,10 @@ def load_settings(
         engine_command=tuple(command),
         engine_python=raw.get("engine_python") or env.get("AUTOEDIT_PYTHON"),
         heartbeat_s=float(raw.get("heartbeat_s") or protocol.HEARTBEAT_INTERVAL_S),
+        profile=raw.get("profile") or env.get("AUTOEDIT_PROFILE") or None,
         extra={
             k: v
             for k, v in raw.items()
-            if k not in {"data_dir", "endpoint", "engine_command", "engine_python"}
+            if k not in {"data_dir", "endpoint", "engine_command", "engine_python", "profile"}
         },
     )

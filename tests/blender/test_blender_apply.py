@@ -40,7 +40,11 @@ def timeline_file(bpy_addon, media: Path, tmp_path_factory) -> Path:
     video.append(clip("chaplin", CHAPLIN, 25.0, 50, 30, 241, "d3"))
     audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
     audio.append(clip("titanic", TITANIC, 2997 / 125, 40, 30, 482, "d1"))
-    timeline.tracks.extend([video, audio])
+    # a disabled track, as the engine's separated stems come: placed, muted
+    stem = otio.schema.Track(name="A3 dialog stem", kind=otio.schema.TrackKind.Audio)
+    stem.enabled = False
+    stem.append(clip("titanic dialog stem", TITANIC, 2997 / 125, 40, 30, 482, "d1"))
+    timeline.tracks.extend([video, audio, stem])
     timeline.tracks.markers.append(otio.schema.Marker(name="beat here", marked_range=tr(rt(10, r), rt(0, r))))
     path = tmp_path_factory.mktemp("otio") / "applied.otio"
     otio.adapters.write_to_file(timeline, str(path))
@@ -81,6 +85,9 @@ def test_strips_land_on_exact_frames(applied) -> None:
     assert cross.input_1.name == "testvideo.speed" and cross.input_2.name == "chaplin.speed"
     sound = strips["titanic.002"]
     assert (sound.type, sound.frame_final_start, sound.frame_final_end) == ("SOUND", 1, 31)
+    stem = strips["titanic dialog stem"]
+    assert (stem.type, stem.frame_final_start, stem.frame_final_end, stem.mute) == ("SOUND", 1, 31, True)
+    assert not sound.mute
     assert [(m.frame, m.name) for m in scene.timeline_markers] == [(11, "beat here")]
     assert t["autoedit_decision_id"] == "d1" and t["autoedit_reason"] == "reason for titanic"
     assert t.color_tag == "COLOR_05"
@@ -146,7 +153,8 @@ def test_channels_mode_leaves_the_users_strips_alone(fresh_file, media: Path, ti
     strips = {s.name: s for s in editor.strips_all}
     assert {s: tuple(getattr(strips[s], f) for f in fields) for s in before} == before
     added = [s for s in strips.values() if s.name not in before]
-    assert len(added) == 7 and min(s.channel for s in added) == 3  # 3 movies, 2 speed, 1 sound, 1 cross
+    # 3 movies, 2 speed, 1 sound, 1 muted stem sound, 1 cross
+    assert len(added) == 8 and min(s.channel for s in added) == 3
     assert bpy.ops.ed.undo() == {"FINISHED"}
     editor = bpy.context.scene.sequence_editor
     assert sorted(s.name for s in editor.strips_all) == ["mine", "mine-sound"]

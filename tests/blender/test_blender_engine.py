@@ -196,3 +196,19 @@ def test_feedback_given_while_the_engine_is_down_arrives_once(
     stored = engine.events()[before:]
     assert [(kind, decision) for _, kind, decision in stored] == [("reject", strip["autoedit_decision_id"])]
     assert strip.color_tag == "COLOR_01"
+
+
+def test_the_profile_preference_reaches_the_engine_it_starts(bpy_addon, addon_module, tmp_path) -> None:
+    bpy = bpy_addon
+    prefs = bpy.context.preferences.addons["bl_ext.user_default.autoedit"].preferences
+    saved = (prefs.profile, prefs.autostart, prefs.engine_command, prefs.data_dir)
+    link = addon_module.engine_link
+    try:
+        assert prefs.profile == "embedded"  # the default
+        prefs.profile, prefs.autostart, prefs.engine_command = "studio", True, "/opt/autoedit/bin/autoedit"
+        prefs.data_dir = str(tmp_path)
+        argv = link.client(bpy.context).autostart
+        assert argv[:2] == ["/opt/autoedit/bin/autoedit", "serve"] and argv[-2:] == ["--profile", "studio"]
+    finally:
+        link.close()
+        prefs.profile, prefs.autostart, prefs.engine_command, prefs.data_dir = saved

@@ -231,3 +231,14 @@ def test_media_refs_give_used_ranges_once_per_file_range() -> None:
     music = vse_model.StripState("music", "sound", 3, 1, 200, frame_start=1, path="/m/song.wav")
     refs = feedback.media_refs([movie, sound, music], Fraction(24), exclude={"music"})
     assert refs == [{"path": "/m/a.mov", "in": 10 / 24, "out": 58 / 24}]
+
+
+def test_a_disabled_audio_track_lands_muted() -> None:
+    # the engine's separated stems come as disabled tracks: placed for the editor, silent until unmuted
+    dialog = otio.schema.Track(name="A1 dialog", kind=otio.schema.TrackKind.Audio)
+    dialog.append(clip("mix", 24.0, 0, 48))
+    stem = otio.schema.Track(name="A3 dialog stem", kind=otio.schema.TrackKind.Audio)
+    stem.enabled = False
+    stem.append(clip("dialog stem", 24.0, 0, 48, path="/m/dialog.wav"))
+    plan = otio_to_vse.plan_from_timeline(timeline(dialog, stem, rate=Fraction(24)), exists=lambda p: True)
+    assert [(s.name, s.mute) for s in plan.strips] == [("mix", False), ("dialog stem", True)]

@@ -1,0 +1,1 @@
+"""Benchmark evaluation: public video summarisation and highlight datasets, scored by their papers' protocols."""
