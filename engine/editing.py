@@ -43,6 +43,7 @@ OPTION_KEYS = {
     "preview",
     "jl_cuts",
     "format",
+    "profile",
 }
 REPORT_CLIP_KEYS = (
     "decision_id",
@@ -123,11 +124,11 @@ def check_media(media: list[MediaRef]) -> list[MediaRef]:
 # ------------------------------------------------------------------------------------------- steps
 
 
-def load_scorer(config: EngineConfig, data_dir: Path) -> Scorer:
-    """The newest trained reward model when there is one, else the planner's prior."""
+def load_scorer(config: EngineConfig, data_dir: Path, profile: str = "default") -> Scorer:
+    """The editor profile's current reward model when it has one, else the planner's prior (a new profile)."""
     from engine.learning.reward import latest_scorer
 
-    return latest_scorer(config, data_dir) or PriorScorer()
+    return latest_scorer(config, data_dir, profile) or PriorScorer()
 
 
 def _analyse(paths: list[Path], config: EngineConfig, data_dir: Path, job: Job) -> AnalysisReport:
@@ -326,6 +327,21 @@ def _remember(
         store.close()
 
 
+def _review_order(
+    timeline: otio.schema.Timeline,
+    report: dict[str, Any],
+    clips: list[PlacedClip],
+    pool_scores: list[float],
+    scorer: Scorer,
+) -> None:
+    """Most informative clips first for the host's review list, and how sure the scorer is (in place)."""
+    from engine.learning.review import apply_review_order
+
+    apply_review_order(
+        timeline, report, [c.decision_id for c in clips], [float(c.score) for c in clips], pool_scores, scorer
+    )
+
+
 # --------------------------------------------------------------------------------------- the job
 
 
@@ -381,7 +397,7 @@ def run_edit(
     finally:
         embedder.close()
     job.report("plan", 0.85, f"scoring {len(candidates)} candidates")
-    scorer = load_scorer(config, data_dir)
+    scorer = load_scorer(config, data_dir, str(opts.get("profile") or "default"))
     context = ScoringContext(
         prompt=prompt, spec=spec.model_dump(mode="json"), style=spec.style, media=[m.path for m in items]
     )
@@ -443,6 +459,7 @@ def run_edit(
         "models": models,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
+    _review_order(timeline, report, clips, [float(c.score) for c in candidates], scorer)
     job.report("plan", 1.0, f"{len(clips)} clips, {duration:.1f} s")
     log.info(
         "edit %s: %d clips, %.2f s (%s spec, %s scorer)",

@@ -1,10 +1,15 @@
 """From stored events to preference pairs, the one input every trainer here takes.
 
-Three sources, all within one timeline so that the two sides share prompt, media and plan:
-- verdicts: each accepted decision is preferred over each rejected decision (latest verdict wins);
+Four sources, all within one timeline so that the two sides share prompt, media and plan:
+- verdicts: each accepted decision is preferred over each rejected decision (latest verdict wins); a
+  clip the editor deleted in the host (a reject with value {"implicit": "deleted"}) is a rejection too;
 - trims: the range the editor kept is preferred over the range trimmed away;
+- reorders: a clip moved earlier is preferred over the clips it jumped ahead of, one moved later loses
+  to those it moved behind (up to REORDER_PARTNERS nearest);
 - `prefer`: the decision the editor picked over the alternative it names (alternatives are recorded
   with the timeline as decisions with "chosen": false).
+Each pair carries both sides' decisions (`chosen_clip`, `rejected_clip`: a trimmed side with its own
+range) for models that read the clip itself rather than its text.
 Plan pairs for the policy compare whole timelines made from the same prompt: the plan whose clips the
 editor accepted more often is preferred.
 """
@@ -30,6 +35,11 @@ class PreferencePair:
     chosen_id: str | None = None
     rejected_id: str | None = None
     prompt: str = ""
+    chosen_clip: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
+    rejected_clip: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+REORDER_PARTNERS = 2
 
 
 @dataclass
@@ -43,6 +53,7 @@ class TimelineFeedback:
     verdicts: dict[str, str] = field(default_factory=dict)  # decision_id -> "accept" | "reject"
     trims: dict[str, dict[str, Any]] = field(default_factory=dict)  # decision_id -> last trim value
     prefers: list[tuple[str, str]] = field(default_factory=list)  # (chosen decision, rejected decision)
+    reorders: list[tuple[str, int, int]] = field(default_factory=list)  # (decision, from, to)
     timeline_verdict: str | None = None  # a verdict on the whole timeline (decision_id null)
     seq: int = 0  # last event seen
 
@@ -107,6 +118,10 @@ def collect_feedback(
             chosen, rejected = str(did), str(value["over"])
             if chosen in fb.decisions and rejected in fb.decisions and chosen != rejected:
                 fb.prefers.append((chosen, rejected))
+        elif kind == "reorder" and did in fb.decisions:
+            old, new = value.get("from"), value.get("to")
+            if isinstance(old, int) and isinstance(new, int) and old != new:
+                fb.reorders.append((str(did), old, new))
     return list(timelines.values())
 
 
@@ -121,9 +136,13 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
         if k1 <= k0:
             continue
         removed = [(float(start), k0), (k1, float(end))]
-        kept_text = fb.render(
-            {**original, "source_start": k0, "source_end": k1, "features": _with_duration(original, k1 - k0)}
-        )
+        kept_clip = {
+            **original,
+            "source_start": k0,
+            "source_end": k1,
+            "features": _with_duration(original, k1 - k0),
+        }
+        kept_text = fb.render(kept_clip)
         for r0, r1 in removed:
             if r1 - r0 < 0.25:  # a nudge of a few frames says nothing about content
                 continue
@@ -134,7 +153,7 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
                 "features": _with_duration(original, r1 - r0),
             }
             yield PreferencePair(
-                kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt
+                kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt, kept_clip, cut
             )
 
 
@@ -166,7 +185,21 @@ def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[Preferen
     pairs = [_decision_pair(fb, a, r, "verdict") for a, r in _spread(accepted, rejected, per_decision)]
     pairs.extend(_trim_pairs(fb))
     pairs.extend(_decision_pair(fb, chosen, other, "prefer") for chosen, other in fb.prefers)
+    pairs.extend(_decision_pair(fb, chosen, other, "reorder") for chosen, other in _reorder_wins(fb))
     return pairs
+
+
+def _reorder_wins(fb: TimelineFeedback) -> list[tuple[str, str]]:
+    """(winner, loser) for each move: the moved clip against the nearest clips it passed."""
+    by_index = {int(d["index"]): did for did, d in fb.decisions.items() if isinstance(d.get("index"), int)}
+    wins = []
+    for did, old, new in fb.reorders:
+        step = -1 if new < old else 1
+        passed = [by_index[i] for i in range(old + step, new + step, step) if i in by_index]
+        for other in passed[:REORDER_PARTNERS]:
+            if other != did:
+                wins.append((did, other) if new < old else (other, did))
+    return wins
 
 
 def _decision_pair(fb: TimelineFeedback, chosen: str, rejected: str, source: str) -> PreferencePair:
@@ -178,6 +211,8 @@ def _decision_pair(fb: TimelineFeedback, chosen: str, rejected: str, source: str
         chosen,
         rejected,
         fb.prompt,
+        fb.decisions[chosen],
+        fb.decisions[rejected],
     )
 
 
