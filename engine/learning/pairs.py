@@ -3,7 +3,8 @@
 Four sources, all within one timeline so that the two sides share prompt, media and plan:
 - verdicts: each accepted decision is preferred over each rejected decision (latest verdict wins); a
   clip the editor deleted in the host (a reject with value {"implicit": "deleted"}) is a rejection too;
-- trims: the range the editor kept is preferred over the range trimmed away;
+- trims: the range the editor kept is preferred over the clip as it was placed (the length it wants)
+  and over each range trimmed away (the content it wants);
 - reorders: a clip moved earlier is preferred over the clips it jumped ahead of, one moved later loses
   to those it moved behind (up to REORDER_PARTNERS nearest);
 - `prefer`: the decision the editor picked over the alternative it names (alternatives are recorded
@@ -17,6 +18,7 @@ editor accepted more often is preferred.
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,6 +145,14 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
             "features": _with_duration(original, k1 - k0),
         }
         kept_text = fb.render(kept_clip)
+        if (float(end) - float(start)) - (k1 - k0) >= 0.25:
+            # the editor saw the whole clip and kept less of it: the trimmed clip beats the clip as it
+            # was placed, which is what teaches the length (the cut-away ranges below teach content
+            # and may be shorter or longer than what was kept)
+            yield PreferencePair(
+                kept_text, fb.render(original), fb.timeline_id, "trim", did, f"{did}{UNTRIMMED}", fb.prompt,
+                kept_clip, dict(original),
+            )  # fmt: skip
         for r0, r1 in removed:
             if r1 - r0 < 0.25:  # a nudge of a few frames says nothing about content
                 continue
@@ -153,8 +163,42 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
                 "features": _with_duration(original, r1 - r0),
             }
             yield PreferencePair(
-                kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt, kept_clip, cut
+                kept_text,
+                fb.render(cut),
+                fb.timeline_id,
+                "trim",
+                did,
+                f"{did}#trimmed",
+                fb.prompt,
+                kept_clip,
+                cut,
             )
+
+
+UNTRIMMED = "#untrimmed"  # rejected_id suffix of the trim pair "kept range over the clip as placed"
+MIN_TRIMS = 5  # shortening trims needed before the edit's pacing follows them
+
+
+def trimmed_lengths(pairs: Iterable[PreferencePair]) -> dict[str, Any] | None:
+    """What the editor's trims say about clip length: the median length kept and placed, from the
+    "kept over untrimmed" pairs; None with fewer than MIN_TRIMS of them (no length taste yet)."""
+    kept, placed = [], []
+    for p in pairs:
+        if p.source != "trim" or not str(p.rejected_id or "").endswith(UNTRIMMED):
+            continue
+        if p.chosen_clip is None or p.rejected_clip is None:
+            continue
+        k = float(p.chosen_clip["source_end"]) - float(p.chosen_clip["source_start"])
+        o = float(p.rejected_clip["source_end"]) - float(p.rejected_clip["source_start"])
+        kept.append(k)
+        placed.append(o)
+    if len(kept) < MIN_TRIMS:
+        return None
+    return {
+        "trims": len(kept),
+        "kept_median_s": round(float(statistics.median(kept)), 3),
+        "placed_median_s": round(float(statistics.median(placed)), 3),
+    }
 
 
 def _with_duration(decision: Mapping[str, Any], duration: float) -> dict[str, Any]:

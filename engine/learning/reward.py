@@ -192,6 +192,11 @@ class RewardScorer:
             return np.zeros(0, dtype=np.float64)
         return 1.0 / (1.0 + np.exp(-self.rewards(context, candidates)))
 
+    def trimmed_lengths(self) -> dict[str, Any] | None:
+        """The editor's length taste from its trims (engine.learning.pairs.trimmed_lengths), or None."""
+        value = self.model.meta.get("trimmed_lengths")
+        return dict(value) if isinstance(value, Mapping) else None
+
     def confidence(self) -> dict[str, Any]:
         """How far to trust this scorer: its held-out pairwise accuracy and what it was measured on."""
         meta = self.model.meta
@@ -287,6 +292,12 @@ def beats(new: np.ndarray, old: np.ndarray) -> bool:
     return loss(new) < loss(old)
 
 
+def _trimmed_lengths(pairs: Sequence[PreferencePair]) -> dict[str, Any] | None:
+    from engine.learning.pairs import trimmed_lengths
+
+    return trimmed_lengths(pairs)
+
+
 def _last_logged(history: list[dict[str, Any]], key: str) -> float | None:
     values = [float(h[key]) for h in history if isinstance(h.get(key), int | float)]
     return values[-1] if values else None
@@ -343,6 +354,7 @@ def train_reward(
             trained, meta, log_history = _train_text(config, train, tmp, job, name, seed, epochs)
         job.check()
         meta.update(kind=kind, profile=profile, train_pairs=len(train), heldout_pairs=len(held), seed=seed)
+        meta["trimmed_lengths"] = _trimmed_lengths(pairs)
         (tmp / "meta.json").write_text(json.dumps(meta), encoding="utf-8")
         job.report("reward", 0.95, "measuring held-out pairwise accuracy")
         margins = pair_margins(trained, held, encoder)

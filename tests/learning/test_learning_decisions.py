@@ -66,17 +66,18 @@ def test_reorders_implicit_deletes_and_trims_all_make_pairs(store: EventStore) -
     assert by_source["reorder"] == {(f"{tid}-3", f"{tid}-2"), (f"{tid}-3", f"{tid}-1")}
     # a clip deleted in the host loses to the kept ones (the trimmed clip counts as kept)
     assert {(f"{tid}-0", f"{tid}-1"), (f"{tid}-2", f"{tid}-1")} <= by_source["verdict"]
-    assert by_source["trim"] == {(f"{tid}-2", f"{tid}-2#trimmed")}
+    assert by_source["trim"] == {(f"{tid}-2", f"{tid}-2#trimmed"), (f"{tid}-2", f"{tid}-2#untrimmed")}
     trims = [p for p in pairs if p.source == "trim"]
     assert all(
         p.chosen_clip and (p.chosen_clip["source_start"], p.chosen_clip["source_end"]) == (0.5, 1.5)
         for p in trims
     )
-    # the kept range against each range trimmed away, each with its own range
+    # the kept range against the clip as placed and each range trimmed away, each with its own range
     assert sorted(
         (p.rejected_clip["source_start"], p.rejected_clip["source_end"]) for p in trims if p.rejected_clip
     ) == [
         (0.0, 0.5),
+        (0.0, 3.0),
         (1.5, 3.0),
     ]
     assert all(p.chosen_clip is not None and p.rejected_clip is not None for p in pairs)
@@ -149,3 +150,28 @@ def test_a_background_version_becomes_current_only_when_it_beats_the_current_one
     assert (
         forced.made_current and reward_versions(data).current() == data / "models" / "reward" / forced.version
     )
+
+
+def test_trims_set_the_length_the_edit_cuts_its_shots_to(store: EventStore, tmp_path: Path) -> None:
+    from engine.editing import _learned_pacing
+    from engine.planning.spec import EditSpec
+
+    data = tmp_path / "data"
+    events = []
+    for _ in range(3):
+        tid = _timeline(store)
+        events += [
+            make_event("trim", tid, f"{tid}-{k}", {"source_start": 0.0, "source_end": 0.8}) for k in range(2)
+        ]
+    store.add_events(events)
+    config = load_config()
+    train_reward(config, data, preference_pairs(store))
+    scorer = latest_scorer(config, data)
+    assert scorer is not None
+    assert scorer.trimmed_lengths() == {"trims": 6, "kept_median_s": 0.8, "placed_median_s": 3.0}
+    spec = EditSpec.model_validate({"style": "highlight"})
+    notes: list[str] = []
+    paced = _learned_pacing(spec, scorer, notes)
+    assert (paced.pacing.min_shot_s, paced.pacing.max_shot_s) == (0.64, 1.0) and "6 trims" in notes[0]
+    # the prior knows no length taste: the spec stays as asked
+    assert _learned_pacing(spec, PriorScorer(), []) == spec
