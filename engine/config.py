@@ -117,6 +117,12 @@ class Learning(Section):
     reward_batch_size: int = Field(16, ge=1)
     reward_trainable_layers: int = Field(2, ge=0)  # top encoder layers fine-tuned (0: all)
     reward_lora: bool = False  # embedded: full fine-tune of the small base; studio always uses LoRA
+    # head: a linear reward over frozen clip vectors (picture, numbers, words); text: the base model
+    # fine-tuned on rendered words (bench/learning.py --compare measures both)
+    reward_model: Literal["head", "text"] = "head"
+    head_epochs: int = Field(40, ge=1)
+    head_learning_rate: float = Field(0.01, gt=0)
+    head_weight_decay: float = Field(0.05, ge=0)
     heldout_fraction: float = Field(0.2, ge=0, lt=1)  # share of timelines kept out to measure accuracy
     policy_epochs: int = Field(2, ge=1)
     policy_learning_rate: float = Field(5e-4, gt=0)

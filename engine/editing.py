@@ -43,7 +43,10 @@ OPTION_KEYS = {
     "preview",
     "jl_cuts",
     "format",
+    "profile",
 }
+TRIMMED_SPREAD = 1.25  # learned pacing: shots from kept/1.25 to 1.25 x the median kept length
+MIN_LEARNED_SHOT_S = 0.3
 REPORT_CLIP_KEYS = (
     "decision_id",
     "path",
@@ -123,11 +126,11 @@ def check_media(media: list[MediaRef]) -> list[MediaRef]:
 # ------------------------------------------------------------------------------------------- steps
 
 
-def load_scorer(config: EngineConfig, data_dir: Path) -> Scorer:
-    """The newest trained reward model when there is one, else the planner's prior."""
+def load_scorer(config: EngineConfig, data_dir: Path, profile: str = "default") -> Scorer:
+    """The editor profile's current reward model when it has one, else the planner's prior (a new profile)."""
     from engine.learning.reward import latest_scorer
 
-    return latest_scorer(config, data_dir) or PriorScorer()
+    return latest_scorer(config, data_dir, profile) or PriorScorer()
 
 
 def _analyse(paths: list[Path], config: EngineConfig, data_dir: Path, job: Job) -> AnalysisReport:
@@ -199,6 +202,28 @@ def _settled_spec(
         )
         spec = spec.model_copy(update={"music": False})
     return EditSpec.model_validate(spec.model_dump())
+
+
+def _learned_pacing(spec: EditSpec, scorer: Scorer, notes: list[str]) -> EditSpec:
+    """Clip lengths follow the editor's trims: a scorer trained on enough of them knows the length the
+    editor keeps, and the shots are cut around it. A unit's score is per second of it, so no score
+    can shorten a unit's clip; the pacing is what sets the lengths the units and their versions have."""
+    lengths = getattr(scorer, "trimmed_lengths", None)
+    taste = lengths() if callable(lengths) else None
+    if not taste:
+        return spec
+    kept = float(taste["kept_median_s"])
+    lo, hi = spec.pacing.min_shot_s, spec.pacing.max_shot_s
+    new_hi = min(hi, max(TRIMMED_SPREAD * kept, MIN_LEARNED_SHOT_S))
+    new_lo = min(lo, max(kept / TRIMMED_SPREAD, MIN_LEARNED_SHOT_S), new_hi)
+    if (new_lo, new_hi) == (lo, hi):
+        return spec
+    notes.append(
+        f"shots {new_lo:.2g}-{new_hi:.2g} s instead of {lo:g}-{hi:g} s: your {taste['trims']} trims kept "
+        f"{kept:.2g} s of each clip (median)"
+    )
+    pacing = spec.pacing.model_copy(update={"min_shot_s": round(new_lo, 3), "max_shot_s": round(new_hi, 3)})
+    return EditSpec.model_validate({**spec.model_dump(), "pacing": pacing.model_dump()})
 
 
 def _candidates(items: list[MediaAnalysis], refs: list[MediaRef], spec: EditSpec) -> list[Candidate]:
@@ -326,6 +351,21 @@ def _remember(
         store.close()
 
 
+def _review_order(
+    timeline: otio.schema.Timeline,
+    report: dict[str, Any],
+    clips: list[PlacedClip],
+    pool_scores: list[float],
+    scorer: Scorer,
+) -> None:
+    """Most informative clips first for the host's review list, and how sure the scorer is (in place)."""
+    from engine.learning.review import apply_review_order
+
+    apply_review_order(
+        timeline, report, [c.decision_id for c in clips], [float(c.score) for c in clips], pool_scores, scorer
+    )
+
+
 # --------------------------------------------------------------------------------------- the job
 
 
@@ -373,6 +413,8 @@ def run_edit(
     spec = _settled_spec(spec, spec_source, parsed, opts, items, music_analysis, notes)
 
     t2 = time.perf_counter()  # candidates, features, scores, selection
+    scorer = load_scorer(config, data_dir, str(opts.get("profile") or "default"))
+    spec = _learned_pacing(spec, scorer, notes)
     job.report("plan", 0.8, "finding candidate units")
     candidates = _candidates(items, kept_refs, spec)
     embedder = TextEmbedder(config, data_dir)
@@ -381,7 +423,6 @@ def run_edit(
     finally:
         embedder.close()
     job.report("plan", 0.85, f"scoring {len(candidates)} candidates")
-    scorer = load_scorer(config, data_dir)
     context = ScoringContext(
         prompt=prompt, spec=spec.model_dump(mode="json"), style=spec.style, media=[m.path for m in items]
     )
@@ -448,6 +489,7 @@ def run_edit(
         "models": models,
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
+    _review_order(timeline, report, clips, [float(c.score) for c in candidates], scorer)
     job.report("plan", 1.0, f"{len(clips)} clips, {duration:.1f} s")
     log.info(
         "edit %s: %d clips, %.2f s (%s spec, %s scorer)",

@@ -1,10 +1,16 @@
 """From stored events to preference pairs, the one input every trainer here takes.
 
-Three sources, all within one timeline so that the two sides share prompt, media and plan:
-- verdicts: each accepted decision is preferred over each rejected decision (latest verdict wins);
-- trims: the range the editor kept is preferred over the range trimmed away;
+Four sources, all within one timeline so that the two sides share prompt, media and plan:
+- verdicts: each accepted decision is preferred over each rejected decision (latest verdict wins); a
+  clip the editor deleted in the host (a reject with value {"implicit": "deleted"}) is a rejection too;
+- trims: the range the editor kept is preferred over the clip as it was placed (the length it wants)
+  and over each range trimmed away (the content it wants);
+- reorders: a clip moved earlier is preferred over the clips it jumped ahead of, one moved later loses
+  to those it moved behind (up to REORDER_PARTNERS nearest);
 - `prefer`: the decision the editor picked over the alternative it names (alternatives are recorded
   with the timeline as decisions with "chosen": false).
+Each pair carries both sides' decisions (`chosen_clip`, `rejected_clip`: a trimmed side with its own
+range) for models that read the clip itself rather than its text.
 Plan pairs for the policy compare whole timelines made from the same prompt: the plan whose clips the
 editor accepted more often is preferred.
 """
@@ -12,6 +18,7 @@ editor accepted more often is preferred.
 from __future__ import annotations
 
 import itertools
+import statistics
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +37,11 @@ class PreferencePair:
     chosen_id: str | None = None
     rejected_id: str | None = None
     prompt: str = ""
+    chosen_clip: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
+    rejected_clip: dict[str, Any] | None = field(default=None, compare=False, hash=False, repr=False)
+
+
+REORDER_PARTNERS = 2
 
 
 @dataclass
@@ -43,6 +55,7 @@ class TimelineFeedback:
     verdicts: dict[str, str] = field(default_factory=dict)  # decision_id -> "accept" | "reject"
     trims: dict[str, dict[str, Any]] = field(default_factory=dict)  # decision_id -> last trim value
     prefers: list[tuple[str, str]] = field(default_factory=list)  # (chosen decision, rejected decision)
+    reorders: list[tuple[str, int, int]] = field(default_factory=list)  # (decision, from, to)
     timeline_verdict: str | None = None  # a verdict on the whole timeline (decision_id null)
     seq: int = 0  # last event seen
 
@@ -107,6 +120,10 @@ def collect_feedback(
             chosen, rejected = str(did), str(value["over"])
             if chosen in fb.decisions and rejected in fb.decisions and chosen != rejected:
                 fb.prefers.append((chosen, rejected))
+        elif kind == "reorder" and did in fb.decisions:
+            old, new = value.get("from"), value.get("to")
+            if isinstance(old, int) and isinstance(new, int) and old != new:
+                fb.reorders.append((str(did), old, new))
     return list(timelines.values())
 
 
@@ -121,9 +138,21 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
         if k1 <= k0:
             continue
         removed = [(float(start), k0), (k1, float(end))]
-        kept_text = fb.render(
-            {**original, "source_start": k0, "source_end": k1, "features": _with_duration(original, k1 - k0)}
-        )
+        kept_clip = {
+            **original,
+            "source_start": k0,
+            "source_end": k1,
+            "features": _with_duration(original, k1 - k0),
+        }
+        kept_text = fb.render(kept_clip)
+        if (float(end) - float(start)) - (k1 - k0) >= 0.25:
+            # the editor saw the whole clip and kept less of it: the trimmed clip beats the clip as it
+            # was placed, which is what teaches the length (the cut-away ranges below teach content
+            # and may be shorter or longer than what was kept)
+            yield PreferencePair(
+                kept_text, fb.render(original), fb.timeline_id, "trim", did, f"{did}{UNTRIMMED}", fb.prompt,
+                kept_clip, dict(original),
+            )  # fmt: skip
         for r0, r1 in removed:
             if r1 - r0 < 0.25:  # a nudge of a few frames says nothing about content
                 continue
@@ -134,8 +163,42 @@ def _trim_pairs(fb: TimelineFeedback) -> Iterable[PreferencePair]:
                 "features": _with_duration(original, r1 - r0),
             }
             yield PreferencePair(
-                kept_text, fb.render(cut), fb.timeline_id, "trim", did, f"{did}#trimmed", fb.prompt
+                kept_text,
+                fb.render(cut),
+                fb.timeline_id,
+                "trim",
+                did,
+                f"{did}#trimmed",
+                fb.prompt,
+                kept_clip,
+                cut,
             )
+
+
+UNTRIMMED = "#untrimmed"  # rejected_id suffix of the trim pair "kept range over the clip as placed"
+MIN_TRIMS = 5  # shortening trims needed before the edit's pacing follows them
+
+
+def trimmed_lengths(pairs: Iterable[PreferencePair]) -> dict[str, Any] | None:
+    """What the editor's trims say about clip length: the median length kept and placed, from the
+    "kept over untrimmed" pairs; None with fewer than MIN_TRIMS of them (no length taste yet)."""
+    kept, placed = [], []
+    for p in pairs:
+        if p.source != "trim" or not str(p.rejected_id or "").endswith(UNTRIMMED):
+            continue
+        if p.chosen_clip is None or p.rejected_clip is None:
+            continue
+        k = float(p.chosen_clip["source_end"]) - float(p.chosen_clip["source_start"])
+        o = float(p.rejected_clip["source_end"]) - float(p.rejected_clip["source_start"])
+        kept.append(k)
+        placed.append(o)
+    if len(kept) < MIN_TRIMS:
+        return None
+    return {
+        "trims": len(kept),
+        "kept_median_s": round(float(statistics.median(kept)), 3),
+        "placed_median_s": round(float(statistics.median(placed)), 3),
+    }
 
 
 def _with_duration(decision: Mapping[str, Any], duration: float) -> dict[str, Any]:
@@ -166,7 +229,21 @@ def timeline_pairs(fb: TimelineFeedback, per_decision: int = 3) -> list[Preferen
     pairs = [_decision_pair(fb, a, r, "verdict") for a, r in _spread(accepted, rejected, per_decision)]
     pairs.extend(_trim_pairs(fb))
     pairs.extend(_decision_pair(fb, chosen, other, "prefer") for chosen, other in fb.prefers)
+    pairs.extend(_decision_pair(fb, chosen, other, "reorder") for chosen, other in _reorder_wins(fb))
     return pairs
+
+
+def _reorder_wins(fb: TimelineFeedback) -> list[tuple[str, str]]:
+    """(winner, loser) for each move: the moved clip against the nearest clips it passed."""
+    by_index = {int(d["index"]): did for did, d in fb.decisions.items() if isinstance(d.get("index"), int)}
+    wins = []
+    for did, old, new in fb.reorders:
+        step = -1 if new < old else 1
+        passed = [by_index[i] for i in range(old + step, new + step, step) if i in by_index]
+        for other in passed[:REORDER_PARTNERS]:
+            if other != did:
+                wins.append((did, other) if new < old else (other, did))
+    return wins
 
 
 def _decision_pair(fb: TimelineFeedback, chosen: str, rejected: str, source: str) -> PreferencePair:
@@ -178,6 +255,8 @@ def _decision_pair(fb: TimelineFeedback, chosen: str, rejected: str, source: str
         chosen,
         rejected,
         fb.prompt,
+        fb.decisions[chosen],
+        fb.decisions[rejected],
     )
 
 

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 # The footage the simulated editor cuts (bench/learning.py and the learning-loop test), relative to the
 # shared media folder: faces, no faces, motion, speech and a rotated file, so tastes have something to tell apart.
@@ -136,6 +136,12 @@ class Review:
         return sum(self.accepted) / len(self.accepted) if self.accepted else 0.0
 
 
+class Reviewer(Protocol):
+    """Anything that reviews a result message into a Review (SimulatedEditor, media_tastes' editors)."""
+
+    def review(self, result: Mapping[str, Any]) -> Review: ...
+
+
 @dataclass
 class SimulatedEditor:
     taste: Taste
@@ -190,7 +196,7 @@ def edit_through_bridge(client: Any, request: EditRequest, timeout_s: float = 60
 
 def collect_feedback(
     client: Any,
-    editor: SimulatedEditor,
+    editor: Reviewer,
     requests: Iterable[EditRequest],
     min_events: int,
     flush_timeout_s: float = 30.0,
@@ -214,7 +220,7 @@ def collect_feedback(
 
 
 def acceptance_of(
-    client: Any, editor: SimulatedEditor, requests: Iterable[EditRequest]
+    client: Any, editor: Reviewer, requests: Iterable[EditRequest]
 ) -> tuple[float, list[Review]]:
     """The editor's acceptance rate over fresh edits (reviewed, not sent: a measurement, not training)."""
     reviews = [editor.review(edit_through_bridge(client, r)) for r in requests]

@@ -97,6 +97,14 @@ class EventStore:
                 self._db.execute("SELECT COUNT(*) FROM events WHERE profile=?", (profile,)).fetchone()[0]
             )
 
+    def profiles(self) -> list[str]:
+        """Editor profiles that sent events, in order of first appearance."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT profile, MIN(seq) FROM events GROUP BY profile ORDER BY 2"
+            ).fetchall()
+        return [r[0] for r in rows]
+
     def events(self, profile: str | None = None, after_seq: int = 0) -> Iterator[dict[str, Any]]:
         query = "SELECT event_id, timeline_id, decision_id, kind, value, time, profile, seq FROM events WHERE seq>?"
         args: list[Any] = [after_seq]

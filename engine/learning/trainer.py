@@ -70,8 +70,13 @@ def train_now(
     epochs: int | None = None,
     seed: int = 0,
     store: EventStore | None = None,
+    background: bool = False,
 ) -> Any:
-    """Train `reward` or `policy` on every stored event now, in this thread; records the outcome."""
+    """Train `reward` or `policy` on every stored event now, in this thread; records the outcome.
+
+    The reward model is trained per editor profile (each from its own events); the result returned is
+    the default profile's, or the only one's. `background`: a new reward version becomes current only
+    when it beats the current one on the same held-out pairs."""
     job = job or Job()
     own_store = store is None
     store = store or default_store(Path(data_dir))
@@ -96,19 +101,7 @@ def train_now(
     tracked = Job(on_progress=forward, cancel_event=job.cancel_event)
     try:
         if what == "reward":
-            from engine.learning.pairs import preference_pairs
-            from engine.learning.reward import train_reward
-
-            pairs = preference_pairs(store)
-            result = train_reward(
-                config,
-                Path(data_dir),
-                pairs,
-                tracked,
-                heldout_fraction=config.learning.heldout_fraction,
-                seed=seed,
-                epochs=epochs,
-            )
+            result = _train_profiles(config, Path(data_dir), store, tracked, seed, epochs, background)
         elif what == "policy":
             from engine.learning.policy import train_policy
 
@@ -145,6 +138,44 @@ def train_now(
         },
     )
     return result
+
+
+def _train_profiles(
+    config: EngineConfig,
+    data_dir: Path,
+    store: EventStore,
+    job: Job,
+    seed: int,
+    epochs: int | None,
+    background: bool,
+) -> Any:
+    """One reward model per profile that has events; a profile that cannot train yet is skipped
+    (logged) unless it is the only one, whose error is the run's."""
+    from engine.learning.pairs import preference_pairs
+    from engine.learning.reward import DEFAULT_PROFILE, train_reward
+
+    profiles = sorted(store.profiles(), key=lambda p: (p != DEFAULT_PROFILE, p)) or [DEFAULT_PROFILE]
+    results: dict[str, Any] = {}
+    for profile in profiles:
+        try:
+            results[profile] = train_reward(
+                config,
+                data_dir,
+                preference_pairs(store, profile=profile),
+                job,
+                heldout_fraction=config.learning.heldout_fraction,
+                seed=seed,
+                epochs=epochs,
+                make_current="if_better" if background else True,
+                profile=profile,
+            )
+        except BadInput as exc:
+            if len(profiles) == 1:
+                raise
+            log.info("reward model for profile %s not trained: %s", profile, exc)
+    if not results:
+        raise BadInput("no editor profile has enough preference pairs to train a reward model yet")
+    return results.get(DEFAULT_PROFILE) or next(iter(results.values()))
 
 
 def rollback(data_dir: Path, what: str) -> Path | None:
@@ -259,7 +290,7 @@ class BackgroundTrainer:
         while True:
             try:
                 for what in self.what:
-                    result = train_now(self.config, self.data_dir, what, job=self._job)
+                    result = train_now(self.config, self.data_dir, what, job=self._job, background=True)
                     log.info("background training: %s", describe_result(what, result))
                 self.last_error = None
             except AutoEditError as exc:

@@ -92,10 +92,13 @@ def test_a_trim_prefers_the_kept_range_over_what_was_cut_away(store: EventStore)
     tid = _timeline(store)
     store.add_events([make_event("trim", tid, f"{tid}-0", {"source_start": 0.0, "source_end": 1.2})])
     pairs = preference_pairs(store)
+    # the kept range beats the clip as it was placed (the length) and the range cut away (the content)
     assert [(p.source, p.chosen_id, p.rejected_id) for p in pairs] == [
-        ("trim", f"{tid}-0", f"{tid}-0#trimmed")
+        ("trim", f"{tid}-0", f"{tid}-0#untrimmed"),
+        ("trim", f"{tid}-0", f"{tid}-0#trimmed"),
     ]
-    assert "(1.2 s)" in pairs[0].chosen and "(0.8 s)" in pairs[0].rejected
+    assert "(1.2 s)" in pairs[0].chosen and "(2.0 s)" in pairs[0].rejected
+    assert "(1.2 s)" in pairs[1].chosen and "(0.8 s)" in pairs[1].rejected
     # a trim keeps the clip: it counts as accepted against a rejected one
     store.add_events([make_event("reject", tid, f"{tid}-1")])
     assert (f"{tid}-0", f"{tid}-1") in {(p.chosen_id, p.rejected_id) for p in preference_pairs(store)}
