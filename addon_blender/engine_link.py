@@ -95,7 +95,7 @@ def submit(
     c.ensure_engine(timeout_s=60.0 if c.autostart else 5.0)
     prefs = settings(context)
     if prefs is not None:  # the job runs with the profile the editor chose, whichever engine answers
-        options = {**options, "profile": prefs.profile}
+        options = {**options, "profile": prefs.profile, "editor_profile": editor_profile(context)}
     kwargs: dict[str, Any] = {"media": media, "prompt": prompt, "options": options}
     if music:
         if "music" not in inspect.signature(c.submit).parameters:
@@ -154,7 +154,13 @@ def send_events(context: Any, events: list[dict[str, Any]]) -> int:
     return int(client(context).send_feedback(events))
 
 
+def editor_profile(context: Any) -> str:
+    prefs = settings(context)
+    return (getattr(prefs, "editor_profile", "") or "default").strip() or "default"
+
+
 def make_event(
-    kind: str, timeline_id: str | None, decision_id: str | None, value: dict[str, Any]
+    context: Any, kind: str, timeline_id: str | None, decision_id: str | None, value: dict[str, Any]
 ) -> dict[str, Any]:
-    return bridge().make_event(kind, timeline_id, decision_id, value)
+    """An event as the editor profile of these preferences."""
+    return bridge().make_event(kind, timeline_id, decision_id, value, editor_profile(context))

@@ -10,7 +10,7 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from bridge import formats
 
-from . import compat, effects_apply, engine_link, feedback, review, vse_apply, vse_read
+from . import compat, effects_apply, engine_link, feedback, review, review_order, vse_apply, vse_read
 from .otio_to_vse import plan_from_timeline
 from .vse_model import MappingError
 from .vse_to_otio import timeline_from_state
@@ -83,6 +83,9 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
         created = vse_apply.apply_plan(scene, plan)
         scene.frame_end = max(scene.frame_end, plan.end_frame - 1)
     effects_apply.apply_effects(scene, timeline, plan, created)
+    confidence = review_order.confidence_text(plan.timeline_metadata_json)
+    if confidence:
+        scene[review.PROP_CONFIDENCE] = confidence
     if plan.timeline_id:
         review.record_applied(scene, plan.timeline_id, {s.decision_id for s in plan.strips if s.decision_id})
     return scene

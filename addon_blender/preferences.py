@@ -41,6 +41,11 @@ class AutoEditPreferences(bpy.types.AddonPreferences):
         ),
         default="embedded",
     )
+    editor_profile: bpy.props.StringProperty(  # type: ignore[valid-type]
+        name="Editor profile",
+        description="Whose taste: reviews are sent as this profile and edits use its reward model",
+        default="default",
+    )
     data_dir: bpy.props.StringProperty(  # type: ignore[valid-type]
         name="Data dir",
         description="Engine data dir (analysis cache, feedback store, feedback spool); empty: ~/.cache/autoedit",
@@ -57,6 +62,7 @@ class AutoEditPreferences(bpy.types.AddonPreferences):
         row.prop(self, "engine_command")
         layout.prop(self, "data_dir")
         layout.prop(self, "profile")
+        layout.prop(self, "editor_profile")
 
 
 CLASSES = (AutoEditPreferences,)

@@ -1,4 +1,4 @@
-"""Review operators: Accept / Reject selected strips, Accept all, Reject edit, Sync feedback.
+"""Review operators: Next to review, Accept / Reject selected strips, Accept all, Reject edit, Sync feedback.
 
 Every decision goes out as a preference event through the bridge's spool, so it survives an engine that
 is down: the spool is flushed on the next sync or run.
@@ -13,10 +13,11 @@ import bpy
 
 from bridge import events
 
-from . import compat, engine_link, feedback, vse_read
+from . import compat, engine_link, feedback, review_order, vse_read
 from .vse_model import PROP_APPLIED, PROP_DECISION, PROP_STATUS, PROP_TIMELINE, STATUS_COLOURS
 
 APPLIED_KEY = "autoedit_applied_decisions"  # scene property: {timeline_id: [decision ids]} as JSON
+PROP_CONFIDENCE = "autoedit_scorer_confidence"  # scene property: how sure the scorer of the last edit was
 
 
 def applied_decisions(scene: Any) -> dict[str, list[str]]:
@@ -50,7 +51,9 @@ def sync_feedback(context: Any) -> int:
 
 def send_findings(context: Any, findings: list[feedback.Finding]) -> int:
     """Turn findings into events, spool and send them, and record what was reported on the strips."""
-    events = [engine_link.make_event(f.kind, f.timeline_id, f.decision_id, f.value) for f in findings]
+    events = [
+        engine_link.make_event(context, f.kind, f.timeline_id, f.decision_id, f.value) for f in findings
+    ]
     engine_link.send_events(context, events)
     editor = context.scene.sequence_editor
     all_strips = compat.strips_all(editor) if editor else {}
@@ -143,6 +146,32 @@ class AUTOEDIT_OT_reject_edit(bpy.types.Operator):
         return {"FINISHED"}
 
 
+class AUTOEDIT_OT_review_next(bpy.types.Operator):
+    """Select the cut the engine is least sure about and put the playhead on it: its verdict teaches most"""
+
+    bl_idname = "autoedit.review_next"
+    bl_label = "Next to Review"
+
+    @classmethod
+    def poll(cls, context):
+        return context.scene is not None and context.scene.sequence_editor is not None
+
+    def execute(self, context):
+        queue = review_order.review_queue(vse_read.read_state(context.scene))
+        if not queue:
+            self.report({"INFO"}, "Auto Edit: every cut has a verdict")
+            return {"CANCELLED"}
+        first = queue[0]
+        editor = context.scene.sequence_editor
+        for strip in compat.strips_all(editor):
+            strip.select = strip.name == first.strip
+        editor.active_strip = compat.strips_all(editor)[first.strip]
+        context.scene.frame_current = first.start
+        sure = f", uncertainty {first.uncertainty:.2f}" if first.uncertainty is not None else ""
+        self.report({"INFO"}, f"Auto Edit: review {first.strip} ({len(queue)} left{sure})")
+        return {"FINISHED"}
+
+
 class AUTOEDIT_OT_sync(bpy.types.Operator):
     """Send trims, moves and deletions of the edit's strips, and anything still spooled"""
 
@@ -157,6 +186,7 @@ class AUTOEDIT_OT_sync(bpy.types.Operator):
 
 
 CLASSES = (
+    AUTOEDIT_OT_review_next,
     AUTOEDIT_OT_accept,
     AUTOEDIT_OT_reject,
     AUTOEDIT_OT_accept_all,

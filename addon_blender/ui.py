@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import engine_link
+from . import engine_link, review
 
 
 class SEQUENCER_MT_autoedit(bpy.types.Menu):
@@ -61,6 +61,10 @@ class SEQUENCER_PT_autoedit(bpy.types.Panel):
             layout.label(text=settings.status)
         box = layout.box()
         box.label(text="Review")
+        box.operator("autoedit.review_next", icon="VIEWZOOM")
+        confidence = context.scene.get(review.PROP_CONFIDENCE)
+        if confidence:
+            box.label(text=str(confidence), icon="INFO")
         row = box.row(align=True)
         row.operator("autoedit.accept", icon="CHECKMARK")
         row.operator("autoedit.reject", icon="X")

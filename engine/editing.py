@@ -43,7 +43,7 @@ OPTION_KEYS = {
     "preview",
     "jl_cuts",
     "format",
-    "profile",
+    "editor_profile",  # whose taste: the events' `profile` (the settings profile is the job's `profile`)
 }
 TRIMMED_SPREAD = 1.25  # learned pacing: shots from kept/1.25 to 1.25 x the median kept length
 MIN_LEARNED_SHOT_S = 0.3
@@ -99,7 +99,6 @@ def check_options(options: dict[str, Any]) -> dict[str, Any]:
         if not 0 < out["target_duration"] <= 4 * 3600:
             raise BadInput(f"target_duration must be between 0 and 14400 s, got {out['target_duration']}")
     if out.get("aspect") is not None and out["aspect"] not in ASPECTS:
-        raise BadInput(f"aspect must be one of {', '.join(ASPECTS)}, got {out['aspect']!r}")
         raise BadInput(f"aspect must be one of {', '.join(ASPECTS)}, got {out['aspect']!r}")
     if out.get("style") is not None and out["style"] not in STYLES:
         raise BadInput(f"style must be one of {', '.join(STYLES)}, got {out['style']!r}")
@@ -413,7 +412,7 @@ def run_edit(
     spec = _settled_spec(spec, spec_source, parsed, opts, items, music_analysis, notes)
 
     t2 = time.perf_counter()  # candidates, features, scores, selection
-    scorer = load_scorer(config, data_dir, str(opts.get("profile") or "default"))
+    scorer = load_scorer(config, data_dir, str(opts.get("editor_profile") or "default"))
     spec = _learned_pacing(spec, scorer, notes)
     job.report("plan", 0.8, "finding candidate units")
     candidates = _candidates(items, kept_refs, spec)
@@ -465,7 +464,6 @@ def run_edit(
 
         captions = srt_for(clips)
     records = _decision_records(clips, selection, timeline_id)
-    _remember(data_dir, timeline_id, prompt, spec, records, timeline)
     timings["total_s"] = time.perf_counter() - t0
 
     duration = float(clips[-1].record_end)
@@ -490,6 +488,7 @@ def run_edit(
         "timings": {k: round(v, 3) for k, v in timings.items()},
     }
     _review_order(timeline, report, clips, [float(c.score) for c in candidates], scorer)
+    _remember(data_dir, timeline_id, prompt, spec, records, timeline)  # the timeline with its review order
     job.report("plan", 1.0, f"{len(clips)} clips, {duration:.1f} s")
     log.info(
         "edit %s: %d clips, %.2f s (%s spec, %s scorer)",

@@ -36,6 +36,11 @@ def add_arguments(parser) -> None:
     )
     parser.add_argument("--captions", action="store_true", help="write captions (.srt) beside the timeline")
     parser.add_argument("--report", metavar="FILE", help="write the edit report (JSON) here")
+    parser.add_argument(
+        "--editor-profile",
+        metavar="NAME",
+        help="whose taste to edit with (the profile their reviews were sent as)",
+    )
 
 
 def _media_ref(text: str):
@@ -64,7 +69,7 @@ def run(args, ctx) -> int:
     fmt = args.format or (format_for(out) if out.suffix else "otio")
     if not out.suffix:
         out = out.with_suffix(suffix_for(fmt))
-    options = {"target_duration": args.duration, "aspect": args.aspect}
+    options = {"target_duration": args.duration, "aspect": args.aspect, "editor_profile": args.editor_profile}
     if args.captions:
         options["captions"] = True
     media = [_media_ref(m) for m in args.media]

@@ -69,3 +69,6 @@ def apply_review_order(
     )
     confidence["mean_certainty"] = round(float(1.0 - u.mean()), 4) if len(u) else None
     report["scorer_confidence"] = confidence
+    meta = timeline.metadata.get("autoedit")
+    if isinstance(meta, MutableMapping):  # the hosts show it beside the review list
+        meta["scorer_confidence"] = dict(confidence)

@@ -37,6 +37,7 @@ class JobOptions(Body):
     style: str | None = Field(None, max_length=200)
     captions: bool | None = None
     profile: Literal["embedded", "studio"] | None = None  # the host's settings profile for this job
+    editor_profile: str | None = Field(None, min_length=1, max_length=128)  # whose taste (events' `profile`)
 
     @field_validator("exports")
     @classmethod

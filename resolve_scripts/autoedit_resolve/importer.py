@@ -123,6 +123,10 @@ def annotate(timeline: Any, engine: TimelineInfo, timeline_id: str, prompt: str)
     rate = timeline_rate(timeline)
     start_frame = int(timeline.GetStartFrame() or 0)
     note = f"Prompt: {prompt}" if prompt else "AutoEdit timeline"
+    confidence = (engine.metadata.get("autoedit") or {}).get("scorer_confidence")
+    if isinstance(confidence, dict) and isinstance(confidence.get("mean_certainty"), int | float):
+        note += "\nReview the markers in name order (AutoEdit #001 first): the scorer is "
+        note += f"{confidence['mean_certainty']:.0%} sure of this edit"
     timeline.AddMarker(
         0, marks.TIMELINE_MARKER_COLOR, "AutoEdit", note, 1, marks.TIMELINE_MARKER_PREFIX + timeline_id
     )
@@ -134,7 +138,7 @@ def annotate(timeline: Any, engine: TimelineInfo, timeline_id: str, prompt: str)
                 continue
             args = (
                 marks.DECISION_MARKER_COLOR,
-                marks.DECISION_MARKER_NAME,
+                marks.decision_name(clip.review_rank),
                 marks.decision_note(clip.reason, decision_id),
                 1,
                 decision_id,
@@ -210,6 +214,7 @@ def apply_result(
         import_format=files.fmt,
         prompt=prompt,
         ledger=dict(earlier.ledger) if earlier else {},
+        profile=settings.editor_profile,
     )
     save(settings.sessions_dir, session)
     return timeline, session, effect_notes

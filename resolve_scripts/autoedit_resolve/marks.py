@@ -33,6 +33,11 @@ REJECT = "reject"
 CONFLICT = "conflict"
 
 
+def decision_name(review_rank: int | None) -> str:
+    """The marker's name: "AutoEdit #k" orders the Markers index by what to review first."""
+    return f"{DECISION_MARKER_NAME} #{review_rank:03d}" if review_rank else DECISION_MARKER_NAME
+
+
 def decision_note(reason: str, decision_id: str) -> str:
     """Marker note: the reason in plain words, and the id in a form that survives an OTIO export."""
     return f"{reason}\n[autoedit:{decision_id}]" if reason else f"[autoedit:{decision_id}]"

@@ -62,6 +62,13 @@ class ClipInfo:
         ae = self.metadata.get("autoedit")
         return str(ae.get("reason") or "") if isinstance(ae, dict) else ""
 
+    @property
+    def review_rank(self) -> int | None:
+        """1 = the engine's scorer is least sure of this clip: ask about it first."""
+        ae = self.metadata.get("autoedit")
+        rank = ae.get("review_rank") if isinstance(ae, dict) else None
+        return int(rank) if isinstance(rank, int | float) else None
+
 
 @dataclass(frozen=True)
 class TimelineInfo:

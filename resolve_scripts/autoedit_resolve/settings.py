@@ -27,6 +27,7 @@ class HostSettings:
     engine_python: str | None = None  # the engine environment's Python (runs host_cli for Lua / no pyzmq)
     heartbeat_s: float = protocol.HEARTBEAT_INTERVAL_S
     profile: str | None = None  # "embedded" | "studio": the engine's settings profile (None: its default)
+    editor_profile: str = "default"  # whose taste: reviews go out as this profile, edits use its reward model
     extra: dict = field(default_factory=dict)
 
     @property
@@ -64,8 +65,10 @@ class HostSettings:
         ]
 
     def job_options(self, options: dict) -> dict:
-        """A job's options with this host's profile, so an engine started elsewhere runs it the same way."""
-        return {**options, "profile": self.profile} if self.profile else dict(options)
+        """A job's options with this host's profiles, so an engine started elsewhere runs it the same way
+        and edits with this editor's taste."""
+        out = {**options, "editor_profile": self.editor_profile}
+        return {**out, "profile": self.profile} if self.profile else out
 
     def make_dirs(self) -> None:
         for d in (self.spool_dir, self.sessions_dir, self.timelines_dir):
@@ -92,9 +95,11 @@ def load_settings(
         engine_python=raw.get("engine_python") or env.get("AUTOEDIT_PYTHON"),
         heartbeat_s=float(raw.get("heartbeat_s") or protocol.HEARTBEAT_INTERVAL_S),
         profile=raw.get("profile") or env.get("AUTOEDIT_PROFILE") or None,
+        editor_profile=str(raw.get("editor_profile") or env.get("AUTOEDIT_EDITOR_PROFILE") or "default"),
         extra={
             k: v
             for k, v in raw.items()
-            if k not in {"data_dir", "endpoint", "engine_command", "engine_python", "profile"}
+            if k
+            not in {"data_dir", "endpoint", "engine_command", "engine_python", "profile", "editor_profile"}
         },
     )

@@ -136,6 +136,43 @@ def test_run_applies_the_engines_edit_exactly(bpy_addon, addon_module, edited) -
     assert sorted(s.name for s in user) == ["source", "source-sound"]
 
 
+def test_review_starts_with_the_least_certain_cut_and_speaks_as_the_editor_profile(
+    bpy_addon, addon_module, edited, engine: Engine
+) -> None:
+    import opentimelineio as otio
+
+    bpy, state, scene = bpy_addon, edited["state"], edited["scene"]
+    timeline = otio.adapters.read_from_string(state.result["otio"], "otio_json")
+    ranks = {
+        c.metadata["autoedit"]["decision_id"]: c.metadata["autoedit"]["review_rank"]
+        for c in timeline.video_tracks()[0].find_clips()
+        if "review_rank" in c.metadata.get("autoedit", {})
+    }
+    assert sorted(ranks.values()) == list(range(1, len(ranks) + 1)) and len(ranks) >= 2
+    assert "sure of this edit" in scene.get("autoedit_scorer_confidence", "")
+    prefs = bpy.context.preferences.addons["bl_ext.user_default.autoedit"].preferences
+    saved = prefs.editor_profile
+    try:
+        prefs.editor_profile = "alice"
+        with bpy.context.temp_override(scene=scene):
+            assert bpy.ops.autoedit.review_next() == {"FINISHED"}
+            first = scene.sequence_editor.active_strip
+            assert ranks[first["autoedit_decision_id"]] == 1 and first.select
+            assert scene.frame_current == first.frame_final_start
+            assert bpy.ops.autoedit.reject() == {"FINISHED"}
+            assert addon_module.engine_link.client(bpy.context).flush(timeout_s=30) == 0
+            assert bpy.ops.autoedit.review_next() == {"FINISHED"}  # the verdict given, the next one
+            assert ranks[scene.sequence_editor.active_strip["autoedit_decision_id"]] == 2
+    finally:
+        prefs.editor_profile = saved
+    db = sqlite3.connect(engine.data_dir / "feedback.sqlite3")
+    try:
+        rows = db.execute("SELECT kind, decision_id, profile FROM events ORDER BY rowid").fetchall()
+    finally:
+        db.close()
+    assert ("reject", first["autoedit_decision_id"], "alice") in rows
+
+
 def _decision_strips(scene) -> list[Any]:
     return [
         s for s in scene.sequence_editor.strips_all if s.get("autoedit_decision_id") and s.type == "MOVIE"

@@ -80,6 +80,10 @@ def test_dialog_inputs_make_a_new_timeline_from_the_engines_result(host_settings
         assert info["customData"] == clip.decision_id
         assert info["note"] == marks.decision_note(clip.reason, clip.decision_id) and clip.reason
         assert item.GetClipColor() == marks.REVIEW_CLIP_COLOR
+        assert info["name"] == marks.decision_name(clip.review_rank) and clip.review_rank  # review order
+    names = sorted(next(iter(i.GetMarkers().values()))["name"] for i in items)
+    by_rank = sorted(engine_clips, key=lambda c: c.review_rank or 0)
+    assert names == [marks.decision_name(c.review_rank) for c in by_rank]  # name order = ask-first order
     assert marks.timeline_id_of(outcome.timeline) == outcome.result["timeline_id"]
     # Both sources kept their own rates on the way in (23.976 and 25).
     rates = {item.GetMediaPoolItem().GetClipProperty("FPS") for item in items}
