@@ -31,10 +31,15 @@ def _clip_meta(strip: StripState) -> dict[str, Any]:
 
 def review_queue(state: VseState) -> list[ReviewItem]:
     """The decisions still to review (status proposed), one per decision (its picture strip), in order."""
+    decided = {
+        str(s.props[PROP_DECISION])
+        for s in state.strips
+        if s.props.get(PROP_DECISION) and s.props.get(PROP_STATUS, "proposed") != "proposed"
+    }  # a verdict on the picture covers its sound strip too
     items: dict[str, ReviewItem] = {}
     for strip in sorted(state.strips, key=lambda s: (s.kind != "movie", s.start)):
         decision = strip.props.get(PROP_DECISION)
-        if not decision or strip.props.get(PROP_STATUS, "proposed") != "proposed" or decision in items:
+        if not decision or str(decision) in decided or decision in items:
             continue
         meta = _clip_meta(strip)
         rank = meta.get("review_rank")

@@ -29,6 +29,7 @@ def test_the_least_certain_cut_comes_first_and_reviewed_ones_drop_out() -> None:
         _strip("a.sound", "sound", 1, "d1", 3),
         _strip("b", "movie", 11, "d2", 1),
         _strip("c", "movie", 21, "d3", 2, status="accepted"),
+        _strip("c.sound", "sound", 21, "d3", 2),  # its picture has the verdict
         _strip("d", "movie", 31, "d4", None),
         StripState("user", "movie", 2, 50, 60),  # the editor's own strip: no decision
     ]
