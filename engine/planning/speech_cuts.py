@@ -1,0 +1,159 @@
+"""What a speech edit cuts and where it may cut: disfluencies out, whole thoughts in.
+
+Two rules candidates.py applies to speech units:
+- cut what the prompt asks to lose: with "remove the ums" every disfluency the analysis found
+  (fillers, repeats, false starts, retakes, asides); a plain "tighten" still drops retakes and
+  asides, since an editor never keeps a derailment or the take the speaker redid;
+- cut only between thoughts: a speech unit starts where a sentence or clause starts and ends where
+  one ends (end punctuation, a semicolon or colon, or a comma followed by a real pause), so a long
+  sentence is split at its clauses or kept whole, never halved mid-phrase; when the length forces a
+  choice, the selection drops a thought rather than cuts one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from engine.analysis.report import Disfluency, MediaAnalysis, Word
+from engine.planning.spec import EditSpec
+
+MIN_CONFIDENCE = 0.45  # below this a finding is shown but not cut
+TIGHTEN_KINDS = frozenset({"retake", "aside"})
+ALL_KINDS = frozenset({"filler", "repeat", "false_start", "retake", "aside"})
+CLAUSE_END = (".", "?", "!", ";", ":")
+CLAUSE_PAUSE_S = 0.35  # a comma followed by this long a pause also ends a clause
+COVER_SHARE = 0.5  # a word this much inside a cut finding goes with it
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A stretch of a source the edit leaves out, and the reason the host shows for it."""
+
+    kind: str
+    start: float
+    end: float
+    text: str
+    reason: str
+
+
+def cuts_for(media: MediaAnalysis, spec: EditSpec) -> list[Cut]:
+    """The disfluencies of one source this spec removes, sorted by start."""
+    if spec.remove_fillers:
+        kinds = ALL_KINDS
+    elif spec.style == "tighten":
+        kinds = TIGHTEN_KINDS
+    else:
+        return []
+    return [_cut(d) for d in sorted(media.disfluencies, key=lambda d: d.start) if _removes(d, kinds)]
+
+
+def _removes(d: Disfluency, kinds: frozenset[str]) -> bool:
+    return d.kind in kinds and d.confidence >= MIN_CONFIDENCE and d.end > d.start
+
+
+def _cut(d: Disfluency) -> Cut:
+    return Cut(d.kind, d.start, d.end, d.text, d.reason)
+
+
+def is_cut(word: Word, cuts: Sequence[Cut]) -> bool:
+    """Whether a word goes with a cut (mostly inside it)."""
+    length = max(word.end - word.start, 1e-3)
+    inside = sum(max(0.0, min(word.end, c.end) - max(word.start, c.start)) for c in cuts)
+    return inside / length >= COVER_SHARE
+
+
+def breaks(cuts: Sequence[Cut]) -> list[float]:
+    """Times at which a sentence must break because something between its words is cut."""
+    return sorted((c.start + c.end) / 2 for c in cuts)
+
+
+def clamp(a: float, b: float, first: Word, last: Word, cuts: Sequence[Cut]) -> tuple[float, float]:
+    """Keep a unit's margins [a, first.start] and [last.end, b] off every cut stretch."""
+    for c in cuts:
+        if c.end <= first.start + 1e-6 and c.end > a:
+            a = c.end
+        if c.start >= last.end - 1e-6 and c.start < b:
+            b = c.start
+    return a, b
+
+
+def ends_thought(word: Word, next_start: float | None) -> bool:
+    """A sentence or clause ends after this word: end punctuation, or a comma and a pause."""
+    text = word.text.rstrip()
+    if text.endswith(CLAUSE_END):
+        return True
+    pause = (next_start - word.end) if next_start is not None else 10.0
+    return text.endswith((",", "-", "—")) and pause >= CLAUSE_PAUSE_S or pause >= 2 * CLAUSE_PAUSE_S
+
+
+def split_at_thoughts(group: list[Word], max_s: float) -> list[list[Word]]:
+    """Split a sentence longer than `max_s` at its clause ends (the latest that fits first); a sentence
+    without one stays whole (the selection then keeps it whole or drops it)."""
+    if group[-1].end - group[0].start <= max_s or len(group) < 2:
+        return [group]
+    ends = [i for i in range(len(group) - 1) if ends_thought(group[i], group[i + 1].start)]
+    if not ends:
+        return [group]
+    fitting = [i for i in ends if group[i].end - group[0].start <= max_s]
+    at = fitting[-1] if fitting else ends[0]
+    return [group[: at + 1]] + split_at_thoughts(group[at + 1 :], max_s)
+
+
+def thought_regions(regions: list[tuple[float, float]], group: list[Word]) -> list[tuple[float, float]]:
+    """Of the gaps inside a speech unit, those at a thought's end (and the unit's own margins)."""
+    if not group:
+        return regions
+    ends = {
+        round(w.end, 6)
+        for k, w in enumerate(group)
+        if ends_thought(w, group[k + 1].start if k + 1 < len(group) else None)
+    }
+    first, last = group[0].start, group[-1].end
+    return [(x, y) for x, y in regions if y <= first + 1e-6 or x >= last - 1e-6 or round(x, 6) in ends]
+
+
+RUN_OFF_S = 0.3  # speech this close to the end of the range runs off it
+
+
+def runs_off(group: list[Word], hi: float, spec: EditSpec) -> bool:
+    """A thought the source cuts off (its last words reach the end unfinished): a highlight leaves it
+    out; a tighten keeps everything said."""
+    if spec.style == "tighten" or not group:
+        return False
+    return hi - group[-1].end < RUN_OFF_S and not group[-1].text.rstrip().endswith(CLAUSE_END)
+
+
+def removed_report(cuts_by_media: Sequence[tuple[str, Sequence[Cut]]]) -> list[dict[str, object]]:
+    """The report's `speech_removed`: every disfluency the edit cut, with its reason."""
+    return [
+        {"path": path, "kind": c.kind, "start": c.start, "end": c.end, "text": c.text, "reason": c.reason}
+        for path, cuts in cuts_by_media
+        for c in cuts
+    ]
+
+
+def thought_notes(
+    candidates: Sequence[object], chosen: set[str], spec: EditSpec, media: Sequence[MediaAnalysis] = ()
+) -> list[str]:
+    """Say when whole thoughts were dropped because cutting them was the only way to fit, or because
+    the source itself cuts them off."""
+    notes = []
+    for m in media:
+        words = sorted(m.words, key=lambda w: w.start)
+        if words and runs_off(words, m.duration, spec):
+            notes.append(f"{Path(m.path).name}: its last sentence runs off the end unfinished; left out")
+    long = [
+        c
+        for c in candidates
+        if getattr(c, "kind", "") == "speech"
+        and getattr(c, "id", "") not in chosen
+        and getattr(c, "duration_s", 0.0) > spec.pacing.max_shot_s + 1e-6
+    ]
+    if not long:
+        return notes
+    return notes + [
+        f"{len(long)} sentence(s) longer than the {spec.pacing.max_shot_s:g} s shots allow were left out whole "
+        "rather than cut mid-thought"
+    ]
