@@ -30,6 +30,23 @@ JCUT_S = 0.25  # how far the incoming sentence's sound leads its picture at a J 
 AUDIO_FADE_S = 0.01
 
 
+def transcripts(media: Sequence[MediaAnalysis]) -> dict[str, list[list[Any]]]:
+    """Per source path, every word [text, start s, end s, disfluency kind or ""]: the hosts show the
+    transcript of a strip's source with its kept and cut words (issue 13)."""
+    out: dict[str, list[list[Any]]] = {}
+    for m in media:
+        if not m.words or m.path in out:
+            continue
+        rows = []
+        for w in sorted(m.words, key=lambda w: w.start):
+            kind = next(
+                (d.kind for d in m.disfluencies if d.start - 1e-3 <= w.start and w.end <= d.end + 1e-3), ""
+            )
+            rows.append([w.text.strip(), round(w.start, 3), round(w.end, 3), kind])
+        out[m.path] = rows
+    return out
+
+
 def _continuous(a: PlacedClip, b: PlacedClip) -> bool:
     return a.path == b.path and a.rate == b.rate and b.start == a.end
 
@@ -126,6 +143,9 @@ def build_timeline(
         "models": dict(models),
         "rate": [rate.numerator, rate.denominator],
     }
+    words = transcripts(media)
+    if words:
+        tl.metadata["autoedit"]["transcripts"] = words
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     dialog = otio.schema.Track(name="A1 dialog", kind=otio.schema.TrackKind.Audio)
     # J cuts: where one sentence follows another from elsewhere, the picture changes a little after

@@ -1,13 +1,15 @@
-"""Dialog joins do not click (issue 13): where the sound jumps in its source, the clip fades out and the
-next fades in over AUDIO_FADE_S, so the peak sample step at the join is no bigger than the waveform's own."""
+"""Speech edits in the timeline (issue 13): dialog joins do not click (where the sound jumps in its
+source, the clip fades out and the next fades in over AUDIO_FADE_S, so the peak sample step at the join
+is no bigger than the waveform's own), and each source's words travel to the hosts' transcript panels."""
 
 from __future__ import annotations
 
+import json
 from fractions import Fraction
 
 import numpy as np
 
-from engine.analysis.report import MediaAnalysis
+from engine.analysis.report import Disfluency, MediaAnalysis, Word
 from engine.synthetic import Tone, write_tones
 from engine.timeline.build import AUDIO_FADE_S, build_timeline
 from engine.timeline.placement import PlacedClip
@@ -70,3 +72,18 @@ def test_joins_in_the_dialog_fade_and_do_not_click(tmp_path):
     assert np.array_equal(
         faded[far : int(joins[0] * AUDIO_RATE) - far], hard[far : int(joins[0] * AUDIO_RATE) - far]
     )
+
+
+def test_the_timeline_carries_every_word_of_each_source_with_its_disfluency_kind(tmp_path):
+    words = [
+        Word(text=t, start=a, end=a + 0.3, confidence=0.9)
+        for t, a in (("So,", 0.5), ("um,", 1.0), ("yes.", 1.5))
+    ]
+    um = Disfluency(kind="filler", start=0.95, end=1.35, confidence=0.9, text="um", reason="filler")
+    media = _media(tmp_path / "talk.wav").model_copy(update={"words": words, "disfluencies": [um]})
+    clip = _clip(0, media, 0, 35, 50, Fraction(0))  # only "yes." is kept
+    timeline = build_timeline([clip], [media], {}, "words", "tl", {}, RATE)
+    stored = json.loads(timeline.to_json_string())["metadata"]["autoedit"]["transcripts"]
+    assert stored == {
+        media.path: [["So,", 0.5, 0.8, ""], ["um,", 1.0, 1.3, "filler"], ["yes.", 1.5, 1.8, ""]]
+    }
