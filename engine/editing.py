@@ -362,6 +362,7 @@ def run_edit(
 ) -> EditResult:
     """The main job. `analysis`/`music_analysis` may be given to plan on an existing report."""
     from engine.learning.policy import latest_adapter
+    from engine.planning import speech_cuts
     from engine.planning.features import TextEmbedder, compute_features
     from engine.planning.prompt import plan_spec
     from engine.planning.scoring import ScoringContext
@@ -393,9 +394,11 @@ def run_edit(
 
     t2 = time.perf_counter()  # candidates, features, scores, selection
     job.report("plan", 0.8, "finding candidate units")
-    candidates = _candidates(items, kept_refs, spec)
     embedder = TextEmbedder(config, data_dir)
     try:
+        if speech_cuts.wants_cuts(spec):  # retakes and asides by meaning too (MiniLM), before the units
+            items = [speech_cuts.with_meaning(m, embedder.embed) for m in items]
+        candidates = _candidates(items, kept_refs, spec)
         vectors = compute_features(candidates, items, spec, prompt, embedder)
     finally:
         embedder.close()

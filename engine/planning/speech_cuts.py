@@ -12,9 +12,11 @@ Two rules candidates.py applies to speech units:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 from engine.analysis.report import Disfluency, MediaAnalysis, Word
 from engine.planning.spec import EditSpec
@@ -157,3 +159,108 @@ def thought_notes(
         f"{len(long)} sentence(s) longer than the {spec.pacing.max_shot_s:g} s shots allow were left out whole "
         "rather than cut mid-thought"
     ]
+
+
+# -- meaning (MiniLM): retakes said in other words, asides no pattern names --------------------------
+
+MEANING_RETAKE = 0.75  # cosine of two lines for the earlier to be a take of the later (unrelated: <= 0.52)
+MEANING_ASIDE = 0.45  # cosine to an aside prototype for a short line to be said to the crew (content: <= 0.35)
+MEANING_WINDOW_S = 20.0  # a line said again within this long is a retake of it
+MAX_ASIDE_WORDS = 10
+MIN_TAKE_WORDS = 4
+SENTENCE_GAP_S = 0.45
+ASIDE_PROTOTYPES = (
+    "where was I",
+    "what was I saying",
+    "sorry, let me say that again",
+    "let me start over",
+    "can we cut that",
+    "can we stop recording",
+    "are we still rolling",
+    "sorry, I lost my train of thought",
+)
+
+
+def wants_cuts(spec: EditSpec) -> bool:
+    return bool(spec.remove_fillers or spec.style == "tighten")
+
+
+def _lines(words: Sequence[Word]) -> list[list[Word]]:
+    out: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.start):
+        if out and not (
+            out[-1][-1].text.rstrip().endswith((".", "?", "!")) or w.start - out[-1][-1].end >= SENTENCE_GAP_S
+        ):
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
+def _covered(line: list[Word], found: Sequence[Disfluency]) -> bool:
+    a, b = line[0].start, line[-1].end
+    return any(d.start <= a + 1e-3 and b <= d.end + 1e-3 for d in found)
+
+
+def meaning_findings(media: MediaAnalysis, embed: Callable[[list[str]], np.ndarray]) -> list[Disfluency]:
+    """Retakes and asides by meaning, beside the analysis's word patterns: a line whose meaning comes
+    back within MEANING_WINDOW_S (the earlier take goes, as with a line said twice), and a short line
+    close in meaning to something said to the crew. Lines the analysis already marked are left alone."""
+    lines = [g for g in _lines(media.words) if not _covered(g, media.disfluencies)]
+    if not lines:
+        return []
+    texts = [" ".join(w.text.strip() for w in g) for g in lines]
+    vecs = np.asarray(embed(texts + list(ASIDE_PROTOTYPES)), dtype=np.float32)
+    lv, pv = vecs[: len(lines)], vecs[len(lines) :]
+    found: list[Disfluency] = []
+    aside = set()
+    for k, (g, text) in enumerate(zip(lines, texts, strict=True)):
+        sims = pv @ lv[k]
+        best = int(np.argmax(sims))
+        if len(g) <= MAX_ASIDE_WORDS and float(sims[best]) >= MEANING_ASIDE:
+            aside.add(k)
+            found.append(
+                Disfluency(
+                    kind="aside",
+                    start=g[0].start,
+                    end=g[-1].end,
+                    confidence=min(1.0, float(sims[best])),
+                    text=text,
+                    reason=f'an aside: means "{ASIDE_PROTOTYPES[best]}" ({float(sims[best]):.2f})',
+                    source="meaning",
+                )  # fmt: skip
+            )
+    for k, g in enumerate(lines):
+        if k in aside or len(g) < MIN_TAKE_WORDS:
+            continue
+        for j in range(k + 1, len(lines)):
+            h = lines[j]
+            if h[0].start - g[-1].end > MEANING_WINDOW_S:
+                break
+            if j in aside or len(h) < MIN_TAKE_WORDS:
+                continue
+            sim = float(lv[k] @ lv[j])
+            if sim >= MEANING_RETAKE:
+                found.append(
+                    Disfluency(
+                        kind="retake",
+                        start=g[0].start,
+                        end=g[-1].end,
+                        confidence=min(1.0, sim),
+                        text=texts[k],
+                        reason=f"said again at {h[0].start:.1f} s in other words ({sim:.2f}); "
+                        "the later take is kept",
+                        source="meaning",
+                    )  # fmt: skip
+                )
+                break
+    return found
+
+
+def with_meaning(media: MediaAnalysis, embed: Callable[[list[str]], np.ndarray]) -> MediaAnalysis:
+    """The analysis with the meaning-found retakes and asides added to its disfluencies."""
+    extra = meaning_findings(media, embed)
+    if not extra:
+        return media
+    merged = sorted([*media.disfluencies, *extra], key=lambda d: d.start)
+    return media.model_copy(update={"disfluencies": merged})

@@ -99,3 +99,23 @@ def test_vertical_highlight_of_talking_heads_ends_every_speech_clip_at_a_sentenc
         words = clip["transcript"].split()
         assert words[-1].rstrip().endswith(CLAUSE_END + (",",)), clip["transcript"]
     assert result.report["duration"] <= 15.0 * 1.02
+
+
+def test_retakes_in_other_words_and_asides_no_pattern_names_are_found_by_meaning(engine_data_dir):
+    from engine.planning.features import TextEmbedder
+    from engine.planning.speech_cuts import meaning_findings
+
+    words = words_of(
+        "We glue the legs first. The glue needs about an hour to dry. Hang on, could you pause the camera? "
+        "It takes roughly an hour for the glue to set. Then we oil the wood and let it rest."
+    )
+    media = media_with(words, [], words[-1].end + 1.0)
+    embedder = TextEmbedder(load_config(), engine_data_dir)
+    try:
+        found = {(d.kind, d.text) for d in meaning_findings(media, embedder.embed)}
+    finally:
+        embedder.close()
+    assert found == {
+        ("retake", "The glue needs about an hour to dry."),  # the later take is kept
+        ("aside", "Hang on, could you pause the camera?"),
+    }
