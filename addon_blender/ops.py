@@ -10,7 +10,17 @@ from bpy_extras.io_utils import ExportHelper, ImportHelper
 
 from bridge import formats
 
-from . import compat, effects_apply, engine_link, feedback, review, review_order, vse_apply, vse_read
+from . import (
+    compat,
+    effects_apply,
+    engine_link,
+    feedback,
+    review,
+    review_order,
+    transcript_view,
+    vse_apply,
+    vse_read,
+)
 from .otio_to_vse import plan_from_timeline
 from .vse_model import MappingError
 from .vse_to_otio import timeline_from_state
@@ -86,6 +96,8 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
     confidence = review_order.confidence_text(plan.timeline_metadata_json)
     if confidence:
         scene[review.PROP_CONFIDENCE] = confidence
+    key = transcript_view.TRANSCRIPTS_KEY
+    scene[key] = transcript_view.merged_transcripts(str(scene.get(key, "")), timeline.metadata)
     if plan.timeline_id:
         review.record_applied(scene, plan.timeline_id, {s.decision_id for s in plan.strips if s.decision_id})
     return scene
@@ -284,7 +296,22 @@ class AUTOEDIT_OT_export_otio(bpy.types.Operator, ExportHelper):
         return {"FINISHED"}
 
 
+class AUTOEDIT_OT_transcript_seek(bpy.types.Operator):
+    """Move the playhead to this word"""
+
+    bl_idname = "autoedit.transcript_seek"
+    bl_label = "Go to word"
+    bl_options = {"REGISTER"}
+
+    frame: bpy.props.IntProperty(name="Frame", default=0)  # type: ignore[valid-type]
+
+    def execute(self, context):
+        context.scene.frame_current = self.frame
+        return {"FINISHED"}
+
+
 CLASSES = (
+    AUTOEDIT_OT_transcript_seek,
     AutoEditSettings,
     AUTOEDIT_OT_run,
     AUTOEDIT_OT_cancel,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import bpy
 
-from . import engine_link, review
+from . import engine_link, review, transcript_view, vse_read
 
 
 class SEQUENCER_MT_autoedit(bpy.types.Menu):
@@ -79,6 +79,60 @@ class SEQUENCER_PT_autoedit(bpy.types.Panel):
         )
 
 
+WORDS_PER_ROW = 6
+MAX_WORDS = 600  # the panel draws at most this many words around the playhead
+
+
+def active_transcript(scene) -> tuple[str | None, list[transcript_view.ShownWord]]:
+    """The active strip's source and its words, each kept (with the scene frame playing it) or cut."""
+    editor = scene.sequence_editor
+    active = getattr(editor, "active_strip", None) if editor is not None else None
+    if active is None:
+        return None, []
+    state = vse_read.read_state(scene)
+    strip = next((s for s in state.strips if s.name == active.name), None)
+    if strip is None or not strip.path:
+        return None, []
+    words = transcript_view.words_of(str(scene.get(transcript_view.TRANSCRIPTS_KEY, "")), strip.path)
+    return strip.path, transcript_view.shown_words(words, state.strips, strip.path, state.rate)
+
+
+class SEQUENCER_PT_autoedit_transcript(bpy.types.Panel):
+    """The selected strip's source as words: kept ones jump the playhead there, cut ones show red."""
+
+    bl_space_type = "SEQUENCE_EDITOR"
+    bl_region_type = "UI"
+    bl_category = "Auto Edit"
+    bl_label = "Transcript"
+    bl_options = {"DEFAULT_CLOSED"}
+
+    def draw(self, context):
+        layout = self.layout
+        path, words = active_transcript(context.scene)
+        if not words:
+            layout.label(
+                text="Select a strip the engine transcribed" if path is None else "No words for this source"
+            )
+            return
+        kept = sum(w.kept for w in words)
+        layout.label(text=f"{kept} of {len(words)} words kept", icon="TEXT")
+        now = context.scene.frame_current
+        centre = min(range(len(words)), key=lambda k: abs((words[k].frame or 10**9) - now))
+        first = max(0, centre - MAX_WORDS // 2)
+        column = layout.column(align=True)
+        for k in range(first, min(len(words), first + MAX_WORDS), WORDS_PER_ROW):
+            row = column.row(align=True)
+            for w in words[k : k + WORDS_PER_ROW]:
+                cell = row.row(align=True)
+                label = f"{{{w.text}}}" if w.kind else w.text
+                if w.kept:
+                    op = cell.operator("autoedit.transcript_seek", text=label, depress=w.frame == now)
+                    op.frame = w.frame
+                else:
+                    cell.alert = True  # cut: red, and nowhere to go
+                    cell.label(text=label)
+
+
 def header_menu(self, context):  # noqa: ARG001
     self.layout.menu(SEQUENCER_MT_autoedit.bl_idname)
 
@@ -91,7 +145,7 @@ def export_menu(self, context):  # noqa: ARG001
     self.layout.operator("autoedit.export_otio", text="OpenTimelineIO (.otio, .xml, .edl)")
 
 
-CLASSES = (SEQUENCER_MT_autoedit, SEQUENCER_PT_autoedit)
+CLASSES = (SEQUENCER_MT_autoedit, SEQUENCER_PT_autoedit, SEQUENCER_PT_autoedit_transcript)
 MENUS = (
     (bpy.types.SEQUENCER_MT_editor_menus, header_menu),
     (bpy.types.TOPBAR_MT_file_import, import_menu),

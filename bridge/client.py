@@ -389,7 +389,8 @@ class EngineClient:
     ) -> str:
         """Queue a job; returns its id. media: [{"path", "in", "out"}] (in/out in seconds, optional).
 
-        kind: "edit" (the default), "analyze" or "probe". music: a music file for the edit to cut to.
+        kind: "edit" (the default), "analyze", "probe", "transcript" (the media's words as editable text)
+        or "transcript_edit" (media: the edited transcript file). music: a music file for the edit to cut to.
         Raises EngineError (code "busy", "bad_input", ...) when the engine refuses the job.
         """
         job_id = job_id or protocol.new_id()

@@ -22,6 +22,7 @@ from engine.errors import AutoEditError
 SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "analyze": ("analyze", "analyse media files and write the analysis report (JSON)"),
     "edit": ("edit", "the main job: media + prompt -> an edited timeline (.otio, .fcpxml, .xml, .edl)"),
+    "transcript": ("transcript", "write the words of media as text to edit (then: edit --from-transcript)"),
     "serve": ("serve", "run the engine process for the Blender and Resolve hosts (ZeroMQ)"),
     "batch": ("batch", "edit every media file in a folder, headless and resumable"),
     "feedback": ("feedback", "the stored preference events: count them or export a dataset"),

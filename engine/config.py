@@ -88,6 +88,8 @@ class Analysis(Section):
     # Whisper's fallback when a window decodes badly. Temperatures above 0 sample, and CTranslate2 seeds
     # its sampler per worker thread from the OS, so the same file would transcribe differently run to run.
     asr_temperatures: tuple[Annotated[float, Field(ge=0, le=1)], ...] = Field((0.0,), min_length=1)
+    # A second Whisper pass prompted with fillers, whose fillers join the disfluencies (2x transcription).
+    disfluency_prompt: bool = False
 
 
 class Planner(Section):

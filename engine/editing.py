@@ -14,6 +14,7 @@ import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -236,6 +237,24 @@ def _candidates(items: list[MediaAnalysis], refs: list[MediaRef], spec: EditSpec
     return candidates
 
 
+def _speech_removed(
+    candidates: list[Candidate],
+    selection: Selection,
+    spec: EditSpec,
+    items: list[MediaAnalysis],
+    notes: list[str],
+) -> list[dict[str, object]]:
+    """The disfluencies the edit cut (issue 13), and notes on whole thoughts left out to fit."""
+    from engine.planning import speech_cuts
+
+    chosen = {c.candidate.id for c in selection.choices}
+    notes += speech_cuts.thought_notes(candidates, chosen, spec, items)
+    removed = speech_cuts.removed_report([(m.path, speech_cuts.cuts_for(m, spec)) for m in items])
+    if removed:
+        notes.append(f"{len(removed)} disfluencies cut (see speech_removed)")
+    return removed
+
+
 def _timeline_id(
     media: list[MediaAnalysis],
     refs: list[MediaRef],
@@ -382,6 +401,7 @@ def run_edit(
 ) -> EditResult:
     """The main job. `analysis`/`music_analysis` may be given to plan on an existing report."""
     from engine.learning.policy import latest_adapter
+    from engine.planning import speech_cuts
     from engine.planning.features import TextEmbedder, compute_features
     from engine.planning.prompt import plan_spec
     from engine.planning.scoring import ScoringContext
@@ -415,9 +435,11 @@ def run_edit(
     scorer = load_scorer(config, data_dir, str(opts.get("editor_profile") or "default"))
     spec = _learned_pacing(spec, scorer, notes)
     job.report("plan", 0.8, "finding candidate units")
-    candidates = _candidates(items, kept_refs, spec)
     embedder = TextEmbedder(config, data_dir)
     try:
+        if speech_cuts.wants_cuts(spec):  # retakes and asides by meaning too (MiniLM), before the units
+            items = [speech_cuts.with_meaning(m, embedder.embed) for m in items]
+        candidates = _candidates(items, kept_refs, spec)
         vectors = compute_features(candidates, items, spec, prompt, embedder)
     finally:
         embedder.close()
@@ -432,6 +454,7 @@ def run_edit(
     job.report("plan", 0.9, "selecting")
     selection = select(candidates, scores, spec, rate, seed=seed, beats=beats, vectors=vectors)
     notes += selection.notes
+    speech_removed = _speech_removed(candidates, selection, spec, items, notes)
     if not selection.choices:
         raise BadInput(
             "nothing in the media fits this edit (" + "; ".join(selection.notes) + ")", kept_refs[0].path
@@ -480,6 +503,7 @@ def run_edit(
         "duration": duration,
         "clips": [{k: rec[k] for k in REPORT_CLIP_KEYS} for rec in records if rec["chosen"]],
         "effects": effects["effects"],
+        "speech_removed": speech_removed,
         "rejected": len(selection.rejected),
         "candidates": len(candidates),
         "media": [m.path for m in items],
@@ -499,6 +523,66 @@ def run_edit(
         scorer.name,
     )
     return EditResult(timeline, timeline_id, report, captions, analysis, music_analysis, records)
+
+
+def edit_from_transcript(path: Path, config: EngineConfig, data_dir: Path, job: Job) -> EditResult:
+    """The timeline an edited `autoedit transcript` file describes: its kept runs in file order, back
+    to back, each cut frame-exact in the gaps around its words (engine/planning/transcript.py)."""
+    from engine.planning.transcript import analyse_for_transcript, candidates_from, read_transcript
+    from engine.timeline.build import build_timeline
+
+    path = Path(path)
+    kept = read_transcript(
+        path, lambda paths: analyse_for_transcript(paths, config, data_dir, job.sub("analyse", 0.0, 0.8))
+    )
+    job.report("plan", 0.8, "placing the kept words")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    timeline_id = str(uuid.uuid5(TIMELINE_NAMESPACE, f"transcript:{digest}"))
+    clips: list[PlacedClip] = []
+    cursor = Fraction(0)
+    for k, (cand, fa, fb) in enumerate(candidates_from(kept)):
+        end = cursor + Fraction(fb - fa) / cand.rate
+        clips.append(
+            PlacedClip(
+                decision_id=str(uuid.uuid5(uuid.UUID(timeline_id), f"{cand.id}:{k}")),
+                reason=f'kept in the transcript: "{cand.text[:60]}"',
+                media_index=cand.media_index,
+                path=cand.path,
+                rate=cand.rate,
+                start=fa,
+                end=fb,
+                record_start=cursor,
+                record_end=end,
+                kind="speech",
+                score=1.0,
+                text=cand.text,
+                words=tuple(cand.words),
+            )
+        )
+        cursor = end
+    spec = EditSpec.for_style("tighten")
+    video = [m for m in kept.media if m.width > 0]
+    rate = media_rate(video[0] if video else kept.media[0])
+    prompt = f"edit by transcript {path.name}"
+    timeline = build_timeline(clips, kept.media, spec.model_dump(mode="json"), prompt, timeline_id, {}, rate)
+    records = [
+        {
+            "decision_id": c.decision_id, "path": c.path, "source_start": c.source_start_s,
+            "source_end": c.source_end_s, "record_start": float(c.record_start),
+            "record_end": float(c.record_end), "reason": c.reason, "score": 1.0, "kind": "speech",
+            "transcript": c.text,
+        }
+        for c in clips
+    ]  # fmt: skip
+    report: dict[str, Any] = {
+        "timeline_id": timeline_id, "prompt": prompt, "spec": spec.model_dump(mode="json"),
+        "spec_source": "transcript", "spec_summary": f"the kept words of {path.name}, in its order",
+        "notes": [], "scorer": "none", "solver": "transcript", "seed": 0, "duration": float(cursor),
+        "clips": records, "effects": [], "speech_removed": [], "rejected": 0, "candidates": len(clips),
+        "media": [m.path for m in kept.media], "music": None, "models": {}, "timings": {},
+    }  # fmt: skip
+    job.report("plan", 1.0, f"{len(clips)} clips, {float(cursor):.1f} s")
+    return EditResult(timeline, timeline_id, report, analysis=None)
 
 
 def report_digest(result: EditResult) -> str:

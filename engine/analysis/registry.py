@@ -96,6 +96,15 @@ def _words(config: EngineConfig, data_dir: Path) -> Analyser:
     return words.WhisperWords(config, data_dir)
 
 
+words_analyser = _words  # the disfluencies analyser transcribes with it when the words field is not at hand
+
+
+def _disfluencies(config: EngineConfig, data_dir: Path) -> Analyser:
+    from engine.analysis.disfluencies import Disfluencies
+
+    return Disfluencies(config, data_dir)
+
+
 def _beats(config: EngineConfig, data_dir: Path) -> Analyser:
     from engine.analysis.beats import tracker_for
 
@@ -115,6 +124,7 @@ AUDIO_ENTRIES: list[Entry] = [
     Entry(("words",), "audio", _words),
     Entry(("beats", "downbeats", "tempo"), "audio", _beats),
     Entry(("loudness",), "audio", _loudness),
+    Entry(("disfluencies",), "audio", _disfluencies),  # after words and speech: it reads them
 ]
 
 

@@ -37,6 +37,18 @@ class Word(_Model):
     confidence: float = Field(ge=0, le=1)
 
 
+class Disfluency(_Model):
+    """Something a tightened edit may cut: kind in engine.analysis.disfluencies.KINDS, with why."""
+
+    kind: str
+    start: float
+    end: float
+    confidence: float = Field(ge=0, le=1)
+    text: str = ""
+    reason: str = ""
+    source: str = "words"  # "words" (the transcript), "audio" (no word written) or "prompted"
+
+
 class FaceSample(_Model):
     time: float
     boxes: list[list[float]]  # [x, y, w, h, score], x/y/w/h as fractions of the frame
@@ -85,6 +97,7 @@ class MediaAnalysis(_Model):
     shots: list[Shot] = Field(default_factory=list)
     speech: list[Span] = Field(default_factory=list)
     words: list[Word] = Field(default_factory=list)
+    disfluencies: list[Disfluency] = Field(default_factory=list)
     beats: list[float] = Field(default_factory=list)
     downbeats: list[float] = Field(default_factory=list)
     tempo: float | None = None

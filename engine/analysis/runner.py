@@ -33,7 +33,7 @@ from engine.media.video import Subscription, VideoPass
 from engine.progress import Job
 
 PROBE_KEY = "probe@1"
-AUDIO_FIELDS = ("speech", "words", "beats", "downbeats", "tempo", "loudness")
+AUDIO_FIELDS = ("speech", "words", "beats", "downbeats", "tempo", "loudness", "disfluencies")
 VIDEO_FIELDS = ("shots", "faces", "quality", "objects")
 
 
@@ -69,6 +69,7 @@ class _Inputs:
         self.info = info
         self._subscriptions = subscriptions
         self._audio = audio
+        self.known: dict[str, Any] = {}  # fields already found for this file (disfluencies reads words)
 
     def frames(self, request: VideoRequest):
         sub = self._subscriptions.get(request)
@@ -153,12 +154,12 @@ def analyse_media(
             _keep(info, work, cache, results, models, run)
 
     if video_work and audio_work:
-        _video_and_audio(info, video_work, audio_work, job, run, keep)
+        _video_and_audio(info, video_work, audio_work, job, run, keep, dict(results))
     elif video_work:
         _video_pass(info, video_work, job.sub("video", 0.05, 1.0), run)
         keep(video_work)
     elif audio_work:
-        _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run)
+        _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run, dict(results))
         keep(audio_work)
     job.report("done", 1.0, Path(path).name)
     return _media_analysis(info, results, models, notes), run
@@ -227,6 +228,7 @@ def _video_and_audio(
     job: Job,
     run: FileRun,
     keep: Callable[[list[_Work]], None],
+    known: dict[str, Any],
 ) -> None:
     """The audio analysers beside the video pass: the pass alone leaves ~20% of 2 cores idle (waiting
     on decode or on TransNetV2), which the audio work fills; 1.12-1.2x faster in all (bench/analysis.py).
@@ -237,7 +239,7 @@ def _video_and_audio(
 
     def audio() -> None:
         try:
-            _audio_analysis(info, audio_work, parts["audio"], run)
+            _audio_analysis(info, audio_work, parts["audio"], run, known)
             keep(audio_work)
         except BaseException as exc:  # handed to the caller's thread below
             failures.append(exc)
@@ -259,7 +261,9 @@ def _video_and_audio(
         raise failures[0]
 
 
-def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:
+def _audio_analysis(
+    info: MediaInfo, work: list[_Work], job: Job, run: FileRun, known: dict[str, Any]
+) -> None:
     from engine.media.audio import decode_audio_requests
 
     requests = {item.analyser.audio for item in work if item.analyser.audio is not None}
@@ -270,11 +274,13 @@ def _audio_analysis(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) 
     if not audio:
         info = dataclasses.replace(info, has_audio=False)
     inputs = _Inputs(info, {}, audio)
+    inputs.known.update(known)
     for i, item in enumerate(work):
         job.report(item.analyser.name, i / len(work), item.analyser.model_id())
         item.result = item.analyser.analyse(
             inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work))
         )
+        inputs.known.update(item.result)
 
 
 # -- helpers ------------------------------------------------------------------------------------

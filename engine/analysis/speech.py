@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
+from engine.analysis.base import TORCH_TRACING, AudioRequest, MediaInputs, VideoRequest
 from engine.config import EngineConfig
 from engine.models import locate
 from engine.progress import Job
@@ -64,7 +64,7 @@ def speech_spans(samples: np.ndarray, weights: Path, threshold: float, job: Job)
     def progress(percent: float) -> None:
         job.report("speech", percent / 100.0)
 
-    with lock, torch.inference_mode():
+    with lock, TORCH_TRACING, torch.inference_mode():  # a TorchScript VAD: not while a model is traced
         spans = get_speech_timestamps(
             audio,
             model,

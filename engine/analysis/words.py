@@ -89,7 +89,9 @@ class WhisperWords(_WordsAnalyser):
         samples = self.clean_dialog(inputs, samples)
         return {"words": self.transcribe(samples, job)}
 
-    def transcribe(self, samples: np.ndarray, job: Job) -> list[dict[str, Any]]:
+    def transcribe(
+        self, samples: np.ndarray, job: Job, initial_prompt: str | None = None
+    ) -> list[dict[str, Any]]:
         spans = speech_spans(
             samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job
         )
@@ -109,6 +111,7 @@ class WhisperWords(_WordsAnalyser):
                 word_timestamps=True,
                 vad_filter=False,
                 condition_on_previous_text=False,
+                initial_prompt=initial_prompt,  # None for the words field (disfluencies may prompt)
             )
             for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here
                 job.report("words", segment.end / duration if duration else 1.0, segment.text.strip()[:60])

@@ -10,9 +10,12 @@ from bridge.formats import EXPORT_FORMATS, suffix_for
 
 def add_arguments(parser) -> None:
     parser.add_argument(
-        "media", nargs="+", help="video or audio files to edit (FILE or FILE@IN-OUT in seconds)"
+        "media", nargs="*", help="video or audio files to edit (FILE or FILE@IN-OUT in seconds)"
     )
-    parser.add_argument("--prompt", required=True, help="what edit you want, in plain words")
+    parser.add_argument("--prompt", help="what edit you want, in plain words")
+    parser.add_argument(  # issue 13: edit by transcript
+        "--from-transcript", metavar="TXT", help="the timeline an edited `autoedit transcript` file describes"
+    )
     parser.add_argument("--music", metavar="FILE", help="music to cut to (the cuts land on its beats)")
     parser.add_argument(
         "-o", "--output", metavar="OUT", help="timeline file (default: edit.otio in the current folder)"
@@ -73,9 +76,18 @@ def run(args, ctx) -> int:
     if args.captions:
         options["captions"] = True
     media = [_media_ref(m) for m in args.media]
+    if not args.from_transcript and (not media or not args.prompt):
+        from engine.errors import BadInput
+
+        raise BadInput("name the media and give --prompt (or give --from-transcript FILE)")
     with progress_job("edit") as job:
-        result = run_edit(media, args.prompt, ctx.config, ctx.data_dir, job, music=args.music, seed=args.seed,
-                          options={k: v for k, v in options.items() if v is not None})  # fmt: skip
+        if args.from_transcript:  # issue 13: the media and the cuts come from the transcript
+            from engine.editing import edit_from_transcript
+
+            result = edit_from_transcript(Path(args.from_transcript), ctx.config, ctx.data_dir, job)
+        else:
+            result = run_edit(media, args.prompt, ctx.config, ctx.data_dir, job, music=args.music, seed=args.seed,
+                              options={k: v for k, v in options.items() if v is not None})  # fmt: skip
         written = [export_timeline(result.timeline, out, fmt)]
         if fmt != "otio":  # the .otio keeps everything the other formats drop (metadata, audio tracks)
             written.append(export_timeline(result.timeline, out.with_suffix(".otio"), "otio"))

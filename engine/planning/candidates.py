@@ -16,6 +16,7 @@ from typing import Any
 
 from engine.analysis.report import MediaAnalysis, Word, media_rate
 from engine.media.timebase import frame_of
+from engine.planning import speech_cuts
 from engine.planning.spec import EditSpec
 
 SENTENCE_GAP_S = 0.45  # a pause this long ends a sentence-like unit even without punctuation
@@ -39,6 +40,8 @@ class Candidate:
     words: list[Word] = field(default_factory=list)
     # Seconds (from the file's start) inside which a cut is allowed: gaps between words, non-speech spans.
     cut_regions: list[tuple[float, float]] = field(default_factory=list)
+    # Every gap between words in the unit (cut_regions of a speech unit keeps only those between thoughts).
+    word_gaps: list[tuple[float, float]] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
 
@@ -101,8 +104,10 @@ def _gap_regions(words: list[Word], lo: float, hi: float) -> list[tuple[float, f
     return regions
 
 
-def _sentences(words: list[Word], shots: list[tuple[float, float]]) -> list[list[Word]]:
-    cuts = [s[0] for s in shots[1:]]
+def _sentences(
+    words: list[Word], shots: list[tuple[float, float]], breaks: list[float] | None = None
+) -> list[list[Word]]:
+    cuts = sorted([s[0] for s in shots[1:]] + (breaks or []))
     groups: list[list[Word]] = []
     for w in words:
         if groups:
@@ -116,15 +121,6 @@ def _sentences(words: list[Word], shots: list[tuple[float, float]]) -> list[list
                 continue
         groups.append([w])
     return groups
-
-
-def _split_long(group: list[Word], max_s: float) -> list[list[Word]]:
-    """Split a long sentence at its widest inner pauses until each piece fits the pacing."""
-    if group[-1].end - group[0].start <= max_s or len(group) < 2:
-        return [group]
-    gaps = [(group[i + 1].start - group[i].end, i) for i in range(len(group) - 1)]
-    _, at = max(gaps)
-    return _split_long(group[: at + 1], max_s) + _split_long(group[at + 1 :], max_s)
 
 
 def build_candidates(
@@ -169,6 +165,9 @@ def build_candidates(
         if fb - fa < 1:
             return
         text = " ".join(w.text.strip() for w in group)
+        regions = regions_in(a, b)
+        if kind == "speech":  # trims only between thoughts (engine/planning/speech_cuts.py)
+            regions = speech_cuts.thought_regions(regions, group)
         out.append(
             Candidate(
                 media_index,
@@ -180,7 +179,8 @@ def build_candidates(
                 shot_of((a + b) / 2),
                 text,
                 group,
-                regions_in(a, b),
+                regions,
+                word_gaps=regions_in(a, b),
             )
         )
 
@@ -191,8 +191,11 @@ def build_candidates(
     # Fillers ("um", "uh") left out of the units when asked: a unit then ends before one and the
     # next starts after it; boundaries still respect every word, fillers included.
     spoken = [w for w in words if clean_word(w.text) not in FILLERS] if spec.remove_fillers else words
-    for sentence in _sentences(spoken, shots):
-        for group in _split_long(sentence, max_s):
+    # Disfluencies the spec removes (retakes, asides, fillers Whisper hid): out of the units too.
+    cuts = speech_cuts.cuts_for(media, spec)
+    spoken = [w for w in spoken if not speech_cuts.is_cut(w, cuts)]
+    for sentence in _sentences(spoken, shots, speech_cuts.breaks(cuts)):
+        for group in speech_cuts.split_at_thoughts(sentence, max_s):
             first, last = group[0], group[-1]
             i0, i1 = position[id(first)], position[id(last)]
             before = words[i0 - 1].end if i0 > 0 else lo
@@ -200,6 +203,10 @@ def build_candidates(
             pad = WORD_PAD_S if spec.remove_silences else 10**6
             a = max(first.start - pad, (before + first.start) / 2 if before > lo else lo, lo)
             b = min(last.end + pad, (last.end + after) / 2 if after < hi else hi, hi)
+            a, b = speech_cuts.clamp(a, b, first, last, cuts)
+            if speech_cuts.runs_off(group, hi, spec):
+                covered.append((a, b))  # no visual unit over half a sentence either
+                continue
             add(a, b, "speech", group)
             covered.append((a, b))
 

@@ -72,20 +72,22 @@ class _Version:
     start_s: float
     end_s: float
     beats: int = 0
+    loose: bool = False  # cut between words rather than between thoughts (music only)
 
     @property
     def length(self) -> float:
         return self.end_s - self.start_s
 
 
-def _windows(c: Candidate, length: float) -> list[tuple[float, float]]:
+def _windows(c: Candidate, length: float, loose: bool = False) -> list[tuple[float, float]]:
     """Windows of `length` inside c whose both ends lie where a cut is allowed (never inside a word)."""
     a, b = c.start_s, c.end_s
     if length > b - a + 1e-6:
         return []
     if length >= b - a - 1e-6:
         return [(a, b)]
-    regions = c.cut_regions or [(a, b)]
+    # loose: any gap between words (cutting to music's beats only), not only between thoughts
+    regions = (c.word_gaps if loose and c.word_gaps else c.cut_regions) or [(a, b)]
     out = []
     # A window [s, s+L] works when s is in a region and s+L is in a region: intersect R with R - L.
     for ra, rb in regions:
@@ -118,6 +120,8 @@ def _versions(c: Candidate, i: int, spec: EditSpec, beat: float | None, relax: b
                 continue
             for s, e in _windows(c, length):
                 out.append(_Version(i, s, e, n))
+            if relax and not out:  # no whole thought lands on the beats: a gap between words may
+                out += [_Version(i, s, e, n, True) for s, e in _windows(c, length, loose=True)]
         return out
     d = c.duration_s
     lengths = {round(min(d, hi), 3)}
@@ -125,6 +129,11 @@ def _versions(c: Candidate, i: int, spec: EditSpec, beat: float | None, relax: b
         for frac in (0.5, 0.75):
             lengths.add(round(max(lo, min(hi, d * frac)), 3))
         lengths.add(round(min(d, max(lo, (lo + hi) / 2)), 3))
+    if c.kind == "speech" and c.words and c.cut_regions:
+        # Whole thoughts are kept whole: what gives is the silence around them (issue 13).
+        slack = max(0.0, c.words[0].start - c.start_s) + max(0.0, c.end_s - c.words[-1].end)
+        for frac in (0.5, 1.0):
+            lengths.add(round(min(hi, d - frac * slack), 3))
     for length in sorted(lengths):
         if length < lo - 1e-6 or length > d + 1e-6:
             continue
@@ -303,6 +312,9 @@ def select(
         notes.append("nothing could be selected")
         return Selection([], [], notes, solver, 0.0, music_start)
     chosen = [(usable[v.cand], v) for v, p in zip(versions, picked, strict=True) if p]
+    loose = sum(v.loose for _, v in chosen)
+    if loose:
+        notes.append(f"{loose} speech clip(s) cut between words, not thoughts, to land on the music's beats")
     return _finish(candidates, chosen, spec, timeline_rate, notes, solver, grid, music_start)
 
 
@@ -363,7 +375,7 @@ def _finish(
             frames = max(1, int(round((r1 - cursor) * c.rate)))
             # Actual beat spacing differs from the median the programme used: re-place the window
             # so both of its ends still fall outside words.
-            exact = _windows(c, frames / float(c.rate))
+            exact = _windows(c, frames / float(c.rate), v.loose)
             if exact:
                 fs = frame_of(exact[0][0], c.rate)
             fs = min(max(fs, c.start), max(c.start, c.end - frames))

@@ -96,6 +96,34 @@ def run_analyze_job(request: Submit, config: EngineConfig, data_dir: Path, job: 
     return {"timeline_id": None, "otio": None, "report": report.model_dump(mode="json"), "exports": {}}
 
 
+def run_transcript_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job) -> dict[str, Any]:
+    """The media's words as an editable text (`autoedit transcript`), for a host to write to a file."""
+    from engine.planning.transcript import analyse_for_transcript, write_transcript
+
+    items = analyse_for_transcript([str(media_path(m.path)) for m in request.media], config, data_dir, job)
+    report = {
+        "kind": "transcript",
+        "text": write_transcript(items),
+        "words": sum(len(m.words) for m in items),
+    }
+    return {"timeline_id": None, "otio": None, "report": report, "exports": {}}
+
+
+def run_transcript_edit_job(
+    request: Submit, config: EngineConfig, data_dir: Path, job: Job
+) -> dict[str, Any]:
+    """The timeline an edited transcript file (the one media item) describes (`edit --from-transcript`)."""
+    from engine.editing import edit_from_transcript
+
+    result = edit_from_transcript(media_path(request.media[0].path), config, data_dir, job)
+    return {
+        "timeline_id": result.timeline_id,
+        "otio": result.timeline.to_json_string(),
+        "report": result.report,
+        "exports": {},
+    }
+
+
 def run_probe_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job) -> dict[str, Any]:
     media = []
     count = len(request.media)
@@ -167,6 +195,8 @@ JOB_FUNCTIONS: dict[str, JobFunction] = {
     "edit": run_edit_job,
     "analyze": run_analyze_job,
     "probe": run_probe_job,
+    "transcript": run_transcript_job,
+    "transcript_edit": run_transcript_edit_job,
 }
 
 

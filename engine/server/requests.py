@@ -53,7 +53,7 @@ class JobOptions(Body):
 class Submit(Body):
     id: str
     job_id: str = Field(pattern=ID_PATTERN)
-    kind: Literal["edit", "analyze", "probe"] = "edit"
+    kind: Literal["edit", "analyze", "probe", "transcript", "transcript_edit"] = "edit"
     media: list[MediaItem] = Field(min_length=1, max_length=2000)
     prompt: str = Field("", max_length=20000)
     music: str | None = Field(None, max_length=4096)

@@ -25,6 +25,43 @@ METADATA_VERSION = 1
 DUCK_DB = -12.0  # music level under speech
 DUCK_RAMP_S = 0.15
 JCUT_S = 0.25  # how far the incoming sentence's sound leads its picture at a J cut
+# Where the dialog jumps in its source (a cut removed something), the sound fades out and back in over
+# this long, so the waveform does not step at the join and click (issue 13; bench/speech_edit.py measures
+# the peak sample step at each join). Hosts map it to volume keyframes; the preview mix applies it.
+AUDIO_FADE_S = 0.01
+
+
+def transcripts(media: Sequence[MediaAnalysis]) -> dict[str, list[list[Any]]]:
+    """Per source path, every word [text, start s, end s, disfluency kind or ""]: the hosts show the
+    transcript of a strip's source with its kept and cut words (issue 13)."""
+    out: dict[str, list[list[Any]]] = {}
+    for m in media:
+        if not m.words or m.path in out:
+            continue
+        rows = []
+        for w in sorted(m.words, key=lambda w: w.start):
+            kind = next(
+                (d.kind for d in m.disfluencies if d.start - 1e-3 <= w.start and w.end <= d.end + 1e-3), ""
+            )
+            rows.append([w.text.strip(), round(w.start, 3), round(w.end, 3), kind])
+        out[m.path] = rows
+    return out
+
+
+def _continuous(a: PlacedClip, b: PlacedClip) -> bool:
+    return a.path == b.path and a.rate == b.rate and b.start == a.end
+
+
+def audio_fades(clips: Sequence[PlacedClip]) -> list[dict[str, Any] | None]:
+    """Per clip, the dialog fade at each end that meets a jump (or the edit's start or end)."""
+    out: list[dict[str, Any] | None] = []
+    for k, c in enumerate(clips):
+        fade_in = 0.0 if k > 0 and _continuous(clips[k - 1], c) else AUDIO_FADE_S
+        fade_out = 0.0 if k + 1 < len(clips) and _continuous(c, clips[k + 1]) else AUDIO_FADE_S
+        length = float(c.record_end - c.record_start)
+        fade_in, fade_out = min(fade_in, length / 3), min(fade_out, length / 3)
+        out.append({"in_s": fade_in, "out_s": fade_out, "shape": "cosine"} if fade_in or fade_out else None)
+    return out
 
 
 def media_url(path: str) -> str:
@@ -115,6 +152,9 @@ def build_timeline(
         "models": dict(models),
         "rate": [rate.numerator, rate.denominator],
     }
+    words = transcripts(media)
+    if words:
+        tl.metadata["autoedit"]["transcripts"] = words
     video = otio.schema.Track(name="V1", kind=otio.schema.TrackKind.Video)
     dialog = otio.schema.Track(name="A1 dialog", kind=otio.schema.TrackKind.Audio)
     # J cuts: where one sentence follows another from elsewhere, the picture changes a little after
@@ -131,6 +171,7 @@ def build_timeline(
             total = frame_of(media[a.media_index].duration, a.rate)
             if a.rate == b.rate and b.end - b.start > 3 * n and a.end + n <= total:
                 shifts[k + 1] = n
+    fades = audio_fades(clips)
     for k, c in enumerate(clips):
         info = media[c.media_index]
         meta: dict[str, Any] = {
@@ -162,9 +203,12 @@ def build_timeline(
         )
         video.append(clip)
         if info.has_audio:
+            sound_meta: dict[str, Any] = {"decision_id": c.decision_id}
+            if fades[k]:
+                sound_meta["audio_fade"] = fades[k]
             sound = otio.schema.Clip(
                 name=name, media_reference=_reference(info), source_range=_range(info, c.start, c.end),
-                metadata={"autoedit": {"decision_id": c.decision_id}},
+                metadata={"autoedit": sound_meta},
             )  # fmt: skip
             dialog.append(sound)
         else:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import functools
 import textwrap
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
@@ -121,6 +121,31 @@ def _gain(keys: list[list[float]], n: int) -> np.ndarray:
     return (10.0 ** (db / 20.0)).astype(np.float32)
 
 
+def fade_gain(fade: dict[str, float], n: int) -> np.ndarray:
+    """A clip's `audio_fade` ({"in_s", "out_s"}, raised-cosine ramps) as gains over its n samples."""
+    gain = np.ones(n, np.float32)
+    for key, at_start in (("in_s", True), ("out_s", False)):
+        m = min(n, int(round(float(fade.get(key, 0.0)) * AUDIO_RATE)))
+        if m <= 0:
+            continue
+        ramp = (0.5 - 0.5 * np.cos(np.pi * (np.arange(m) + 0.5) / m)).astype(np.float32)
+        if at_start:
+            gain[:m] *= ramp
+        else:
+            gain[n - m :] *= ramp[::-1]
+    return gain
+
+
+def join_steps(mix: np.ndarray, joins_s: Sequence[float]) -> list[float]:
+    """The click at each join: the largest sample-to-sample step within a millisecond of it."""
+    out = []
+    for t in joins_s:
+        at = int(round(t * AUDIO_RATE))
+        lo, hi = max(1, at - AUDIO_RATE // 1000), min(len(mix), at + AUDIO_RATE // 1000 + 1)
+        out.append(float(np.abs(np.diff(mix[lo - 1 : hi])).max()) if hi > lo else 0.0)
+    return out
+
+
 def _tracks(timeline: otio.schema.Timeline, kind: str) -> list[otio.schema.Track]:
     return [t for t in timeline.tracks if t.kind == kind]
 
@@ -144,6 +169,9 @@ def mix_audio(timeline: otio.schema.Timeline, length_s: float) -> np.ndarray:
                 if effects
                 else _slice(audio, src_start, count)
             )
+            fade = (clip.metadata.get("autoedit") or {}).get("audio_fade")
+            if fade:
+                samples = samples * fade_gain(fade, count)
             duck = (clip.metadata.get("autoedit") or {}).get("ducking")
             if duck:
                 gain = _gain(duck["keyframes"], n)[at : at + count]

@@ -218,3 +218,70 @@ def send_edit_back(
         + (f"; {len(events)} new events" if events else "; nothing new since the last send")
     )
     return FeedbackOutcome(events, unacked, summary)
+
+
+# -- edit by transcript: the same text file round trip as `autoedit transcript` / `edit --from-transcript`
+
+
+def _finished(client: Any, job_id: str, on_progress: ProgressFn | None) -> dict[str, Any]:
+    while True:
+        result = pump(client, job_id, 200, on_progress)
+        if result is not None:
+            return result
+
+
+def write_transcript(
+    resolve: Any,
+    out_path: Any,
+    settings: HostSettings,
+    source: str = media_refs.SELECTED_CLIPS,
+    client: Any = None,
+    on_progress: ProgressFn | None = None,
+) -> int:
+    """The selected clips' (or the timeline's) words as text to edit in any text editor; returns the
+    number of words written. Delete words or paragraphs, move paragraphs, then `edit_from_transcript`."""
+    from pathlib import Path
+
+    media = media_refs.collect(resolve, source)
+    client, owned = _client(settings, client)
+    try:
+        job_id = submit_job(client, media, "", {}, kind="transcript")
+        report = _finished(client, job_id, on_progress).get("report") or {}
+    finally:
+        if owned:
+            client.close()
+    out = Path(out_path)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(str(report.get("text", "")), encoding="utf-8")
+    return int(report.get("words", 0))
+
+
+def edit_from_transcript(
+    resolve: Any,
+    transcript_path: Any,
+    settings: HostSettings,
+    client: Any = None,
+    on_progress: ProgressFn | None = None,
+) -> EditOutcome:
+    """A new timeline of the words the edited transcript keeps, in its order, frame-exact."""
+    from pathlib import Path
+
+    path = Path(transcript_path)
+    if not path.is_file():
+        raise HostError(f"No transcript file at {path}.")
+    fmt = importer.import_format(resolve)
+    if fmt != importer.OTIO:
+        raise HostError("Edit by transcript imports OTIO timelines: it needs Resolve 18.5 or later.")
+    client, owned = _client(settings, client)
+    try:
+        job_id = submit_job(client, [{"path": str(path)}], "", {}, kind="transcript_edit")
+        result = _finished(client, job_id, on_progress)
+    finally:
+        if owned:
+            client.close()
+    prompt = f"edit by transcript {path.name}"
+    timeline, session = importer.apply_result(
+        resolve, result, settings, fmt, f"AutoEdit - {path.stem}", prompt
+    )
+    notes = [str(n) for n in (result.get("report") or {}).get("notes") or []]
+    return EditOutcome(timeline, session, result, notes)

@@ -55,13 +55,14 @@ def submit_job(
     prompt: str,
     options: dict[str, Any],
     start_timeout_s: float = 120.0,
+    kind: str = "edit",
 ) -> str:
     """Make sure an engine answers (autostarting one if configured) and queue the edit; returns job_id."""
     from bridge.client import EngineError, EngineUnavailable
 
     try:
         client.ensure_engine(start_timeout_s)
-        return str(client.submit(media, prompt, options))
+        return str(client.submit(media, prompt, options, kind=kind))
     except EngineUnavailable as exc:
         raise HostError(
             f"The AutoEdit engine is not running and could not be started: {exc}. Start it with "

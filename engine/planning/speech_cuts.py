@@ -1,0 +1,266 @@
+"""What a speech edit cuts and where it may cut: disfluencies out, whole thoughts in.
+
+Two rules candidates.py applies to speech units:
+- cut what the prompt asks to lose: with "remove the ums" every disfluency the analysis found
+  (fillers, repeats, false starts, retakes, asides); a plain "tighten" still drops retakes and
+  asides, since an editor never keeps a derailment or the take the speaker redid;
+- cut only between thoughts: a speech unit starts where a sentence or clause starts and ends where
+  one ends (end punctuation, a semicolon or colon, or a comma followed by a real pause), so a long
+  sentence is split at its clauses or kept whole, never halved mid-phrase; when the length forces a
+  choice, the selection drops a thought rather than cuts one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from engine.analysis.report import Disfluency, MediaAnalysis, Word
+from engine.planning.spec import EditSpec
+
+MIN_CONFIDENCE = 0.45  # below this a finding is shown but not cut
+TIGHTEN_KINDS = frozenset({"retake", "aside"})
+ALL_KINDS = frozenset({"filler", "repeat", "false_start", "retake", "aside"})
+CLAUSE_END = (".", "?", "!", ";", ":")
+CLAUSE_PAUSE_S = 0.35  # a comma followed by this long a pause also ends a clause
+COVER_SHARE = 0.5  # a word this much inside a cut finding goes with it
+
+
+@dataclass(frozen=True)
+class Cut:
+    """A stretch of a source the edit leaves out, and the reason the host shows for it."""
+
+    kind: str
+    start: float
+    end: float
+    text: str
+    reason: str
+
+
+def cuts_for(media: MediaAnalysis, spec: EditSpec) -> list[Cut]:
+    """The disfluencies of one source this spec removes, sorted by start."""
+    if spec.remove_fillers:
+        kinds = ALL_KINDS
+    elif spec.style == "tighten":
+        kinds = TIGHTEN_KINDS
+    else:
+        return []
+    return [_cut(d) for d in sorted(media.disfluencies, key=lambda d: d.start) if _removes(d, kinds)]
+
+
+def _removes(d: Disfluency, kinds: frozenset[str]) -> bool:
+    return d.kind in kinds and d.confidence >= MIN_CONFIDENCE and d.end > d.start
+
+
+def _cut(d: Disfluency) -> Cut:
+    return Cut(d.kind, d.start, d.end, d.text, d.reason)
+
+
+def is_cut(word: Word, cuts: Sequence[Cut]) -> bool:
+    """Whether a word goes with a cut (mostly inside it)."""
+    length = max(word.end - word.start, 1e-3)
+    inside = sum(max(0.0, min(word.end, c.end) - max(word.start, c.start)) for c in cuts)
+    return inside / length >= COVER_SHARE
+
+
+def breaks(cuts: Sequence[Cut]) -> list[float]:
+    """Times at which a sentence must break because something between its words is cut."""
+    return sorted((c.start + c.end) / 2 for c in cuts)
+
+
+def clamp(a: float, b: float, first: Word, last: Word, cuts: Sequence[Cut]) -> tuple[float, float]:
+    """Keep a unit's margins [a, first.start] and [last.end, b] off every cut stretch."""
+    for c in cuts:
+        if c.end <= first.start + 1e-6 and c.end > a:
+            a = c.end
+        if c.start >= last.end - 1e-6 and c.start < b:
+            b = c.start
+    return a, b
+
+
+def ends_thought(word: Word, next_start: float | None) -> bool:
+    """A sentence or clause ends after this word: end punctuation, or a comma and a pause."""
+    text = word.text.rstrip()
+    if text.endswith(CLAUSE_END):
+        return True
+    pause = (next_start - word.end) if next_start is not None else 10.0
+    return text.endswith((",", "-", "—")) and pause >= CLAUSE_PAUSE_S or pause >= 2 * CLAUSE_PAUSE_S
+
+
+def split_at_thoughts(group: list[Word], max_s: float) -> list[list[Word]]:
+    """Split a sentence longer than `max_s` at its clause ends (the latest that fits first); a sentence
+    without one stays whole (the selection then keeps it whole or drops it)."""
+    if group[-1].end - group[0].start <= max_s or len(group) < 2:
+        return [group]
+    ends = [i for i in range(len(group) - 1) if ends_thought(group[i], group[i + 1].start)]
+    if not ends:
+        return [group]
+    fitting = [i for i in ends if group[i].end - group[0].start <= max_s]
+    at = fitting[-1] if fitting else ends[0]
+    return [group[: at + 1]] + split_at_thoughts(group[at + 1 :], max_s)
+
+
+def thought_regions(regions: list[tuple[float, float]], group: list[Word]) -> list[tuple[float, float]]:
+    """Of the gaps inside a speech unit, those at a thought's end (and the unit's own margins)."""
+    if not group:
+        return regions
+    ends = {
+        round(w.end, 6)
+        for k, w in enumerate(group)
+        if ends_thought(w, group[k + 1].start if k + 1 < len(group) else None)
+    }
+    first, last = group[0].start, group[-1].end
+    return [(x, y) for x, y in regions if y <= first + 1e-6 or x >= last - 1e-6 or round(x, 6) in ends]
+
+
+RUN_OFF_S = 0.3  # speech this close to the end of the range runs off it
+
+
+def runs_off(group: list[Word], hi: float, spec: EditSpec) -> bool:
+    """A thought the source cuts off (its last words reach the end unfinished): a highlight leaves it
+    out; a tighten keeps everything said."""
+    if spec.style == "tighten" or not group:
+        return False
+    return hi - group[-1].end < RUN_OFF_S and not group[-1].text.rstrip().endswith(CLAUSE_END)
+
+
+def removed_report(cuts_by_media: Sequence[tuple[str, Sequence[Cut]]]) -> list[dict[str, object]]:
+    """The report's `speech_removed`: every disfluency the edit cut, with its reason."""
+    return [
+        {"path": path, "kind": c.kind, "start": c.start, "end": c.end, "text": c.text, "reason": c.reason}
+        for path, cuts in cuts_by_media
+        for c in cuts
+    ]
+
+
+def thought_notes(
+    candidates: Sequence[object], chosen: set[str], spec: EditSpec, media: Sequence[MediaAnalysis] = ()
+) -> list[str]:
+    """Say when whole thoughts were dropped because cutting them was the only way to fit, or because
+    the source itself cuts them off."""
+    notes = []
+    for m in media:
+        words = sorted(m.words, key=lambda w: w.start)
+        if words and runs_off(words, m.duration, spec):
+            notes.append(f"{Path(m.path).name}: its last sentence runs off the end unfinished; left out")
+    long = [
+        c
+        for c in candidates
+        if getattr(c, "kind", "") == "speech"
+        and getattr(c, "id", "") not in chosen
+        and getattr(c, "duration_s", 0.0) > spec.pacing.max_shot_s + 1e-6
+    ]
+    if not long:
+        return notes
+    return notes + [
+        f"{len(long)} sentence(s) longer than the {spec.pacing.max_shot_s:g} s shots allow were left out whole "
+        "rather than cut mid-thought"
+    ]
+
+
+# -- meaning (MiniLM): retakes said in other words, asides no pattern names --------------------------
+
+MEANING_RETAKE = 0.75  # cosine of two lines for the earlier to be a take of the later (unrelated: <= 0.52)
+MEANING_ASIDE = 0.45  # cosine to an aside prototype for a short line to be said to the crew (content: <= 0.35)
+MEANING_WINDOW_S = 20.0  # a line said again within this long is a retake of it
+MAX_ASIDE_WORDS = 10
+MIN_TAKE_WORDS = 4
+SENTENCE_GAP_S = 0.45
+ASIDE_PROTOTYPES = (
+    "where was I",
+    "what was I saying",
+    "sorry, let me say that again",
+    "let me start over",
+    "can we cut that",
+    "can we stop recording",
+    "are we still rolling",
+    "sorry, I lost my train of thought",
+)
+
+
+def wants_cuts(spec: EditSpec) -> bool:
+    return bool(spec.remove_fillers or spec.style == "tighten")
+
+
+def _lines(words: Sequence[Word]) -> list[list[Word]]:
+    out: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.start):
+        if out and not (
+            out[-1][-1].text.rstrip().endswith((".", "?", "!")) or w.start - out[-1][-1].end >= SENTENCE_GAP_S
+        ):
+            out[-1].append(w)
+        else:
+            out.append([w])
+    return out
+
+
+def _covered(line: list[Word], found: Sequence[Disfluency]) -> bool:
+    a, b = line[0].start, line[-1].end
+    return any(d.start <= a + 1e-3 and b <= d.end + 1e-3 for d in found)
+
+
+def meaning_findings(media: MediaAnalysis, embed: Callable[[list[str]], np.ndarray]) -> list[Disfluency]:
+    """Retakes and asides by meaning, beside the analysis's word patterns: a line whose meaning comes
+    back within MEANING_WINDOW_S (the earlier take goes, as with a line said twice), and a short line
+    close in meaning to something said to the crew. Lines the analysis already marked are left alone."""
+    lines = [g for g in _lines(media.words) if not _covered(g, media.disfluencies)]
+    if not lines:
+        return []
+    texts = [" ".join(w.text.strip() for w in g) for g in lines]
+    vecs = np.asarray(embed(texts + list(ASIDE_PROTOTYPES)), dtype=np.float32)
+    lv, pv = vecs[: len(lines)], vecs[len(lines) :]
+    found: list[Disfluency] = []
+    aside = set()
+    for k, (g, text) in enumerate(zip(lines, texts, strict=True)):
+        sims = pv @ lv[k]
+        best = int(np.argmax(sims))
+        if len(g) <= MAX_ASIDE_WORDS and float(sims[best]) >= MEANING_ASIDE:
+            aside.add(k)
+            found.append(
+                Disfluency(
+                    kind="aside",
+                    start=g[0].start,
+                    end=g[-1].end,
+                    confidence=min(1.0, float(sims[best])),
+                    text=text,
+                    reason=f'an aside: means "{ASIDE_PROTOTYPES[best]}" ({float(sims[best]):.2f})',
+                    source="meaning",
+                )  # fmt: skip
+            )
+    for k, g in enumerate(lines):
+        if k in aside or len(g) < MIN_TAKE_WORDS:
+            continue
+        for j in range(k + 1, len(lines)):
+            h = lines[j]
+            if h[0].start - g[-1].end > MEANING_WINDOW_S:
+                break
+            if j in aside or len(h) < MIN_TAKE_WORDS:
+                continue
+            sim = float(lv[k] @ lv[j])
+            if sim >= MEANING_RETAKE:
+                found.append(
+                    Disfluency(
+                        kind="retake",
+                        start=g[0].start,
+                        end=g[-1].end,
+                        confidence=min(1.0, sim),
+                        text=texts[k],
+                        reason=f"said again at {h[0].start:.1f} s in other words ({sim:.2f}); "
+                        "the later take is kept",
+                        source="meaning",
+                    )  # fmt: skip
+                )
+                break
+    return found
+
+
+def with_meaning(media: MediaAnalysis, embed: Callable[[list[str]], np.ndarray]) -> MediaAnalysis:
+    """The analysis with the meaning-found retakes and asides added to its disfluencies."""
+    extra = meaning_findings(media, embed)
+    if not extra:
+        return media
+    merged = sorted([*media.disfluencies, *extra], key=lambda d: d.start)
+    return media.model_copy(update={"disfluencies": merged})

@@ -1,0 +1,121 @@
+"""Speech edits: disfluencies cut out of the units, units cut between thoughts, the demo's derailment
+gone, and talking-head highlights whose speech clips end where a sentence ends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from engine.analysis.report import Disfluency, MediaAnalysis, Word
+from engine.config import load_config
+from engine.planning.candidates import build_candidates
+from engine.editing import MediaRef, run_edit
+from engine.planning.spec import EditSpec
+from engine.planning.speech_cuts import CLAUSE_END, split_at_thoughts
+from engine.progress import Job
+
+REPO = Path(__file__).resolve().parents[2]
+FACES = [
+    REPO / ".." / "shared" / "media" / "talking_head" / "video_retalking" / f"face_{i}.mp4"
+    for i in range(1, 6)
+]
+
+
+def words_of(
+    text: str, start: float = 0.5, step: float = 0.3, pauses: dict[int, float] | None = None
+) -> list[Word]:
+    out, t = [], start
+    for k, token in enumerate(text.split()):
+        t += (pauses or {}).get(k, 0.0)
+        out.append(Word(text=token, start=round(t, 3), end=round(t + step - 0.04, 3), confidence=0.9))
+        t += step
+    return out
+
+
+def media_with(words: list[Word], disfluencies: list[Disfluency], duration: float) -> MediaAnalysis:
+    return MediaAnalysis(
+        path="/nonexistent/talk.wav", sha256="0" * 64, duration=duration, fps=0.0, rate=(25, 1), width=0,
+        height=0, has_audio=True, words=words, disfluencies=disfluencies,
+    )  # fmt: skip
+
+
+def test_removed_disfluencies_leave_the_units_and_no_boundary_falls_in_a_word():
+    words = words_of(
+        "We build tables. Um, so, where was I? Right. Then we oil the wood.", pauses={3: 0.5, 8: 0.5}
+    )
+    aside = Disfluency(
+        kind="aside", start=words[3].start, end=words[8].end, confidence=0.85, text="...", reason="aside"
+    )
+    media = media_with(words, [aside], words[-1].end + 1.0)
+    spec = EditSpec.for_style("tighten", remove_fillers=True)
+    units = [c for c in build_candidates(media, 0, spec) if c.kind == "speech"]
+    said = " ".join(c.text for c in units)
+    assert "where" not in said and "Right." not in said
+    assert "We build tables." in said and "Then we oil the wood." in said
+    for c in units:
+        for w in words:
+            assert not (
+                w.start + 1e-3 < c.start_s < w.end - 1e-3 or w.start + 1e-3 < c.end_s < w.end - 1e-3
+            ), (c, w)
+        assert not (c.start_s < aside.end and aside.start < c.end_s), "a unit reaches into the cut aside"
+
+
+def test_long_sentences_split_at_clauses_or_stay_whole():
+    clauses = words_of("We cut the joints; then we glue them, clamp them and wait until the glue dries.")
+    pieces = split_at_thoughts(clauses, 2.0)
+    assert [p[-1].text for p in pieces] == ["joints;", "dries."]
+    plain = words_of("we cut the joints then we glue them and clamp them and wait for the glue")
+    assert split_at_thoughts(plain, 2.0) == [plain]  # no clause end: never halved
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    from engine.synthetic import demo_footage
+
+    return demo_footage(tmp_path_factory.mktemp("demo-footage"))
+
+
+def test_demo_tighten_without_the_ums_drops_the_derailment(demo, engine_data_dir):
+    config = load_config(environ={"AUTOEDIT__PLANNER__BACKEND": "rules"})
+    prompt = "tighten the interview, remove silences and the ums, with captions"
+    result = run_edit([MediaRef(demo["interview"].path)], prompt, config, engine_data_dir, Job())
+    kept = " ".join(c["transcript"] for c in result.report["clips"]).lower()
+    assert "where was" not in kept and "right." not in kept and "um" not in kept.split()
+    for sentence in ("welcome to our workshop", "check it for cracks", "overnight"):
+        assert sentence in kept
+    removed = result.report["speech_removed"]
+    assert any(r["kind"] == "aside" and "where was" in r["text"].lower() and r["reason"] for r in removed)
+
+
+def test_vertical_highlight_of_talking_heads_ends_every_speech_clip_at_a_sentence_end(engine_data_dir):
+    config = load_config(environ={"AUTOEDIT__PLANNER__BACKEND": "rules"})
+    result = run_edit(
+        [MediaRef(p) for p in FACES], "a 15 second vertical highlight", config, engine_data_dir, Job()
+    )
+    speech = [c for c in result.report["clips"] if c["kind"] == "speech"]
+    assert speech, result.report["clips"]
+    for clip in speech:
+        words = clip["transcript"].split()
+        assert words[-1].rstrip().endswith(CLAUSE_END + (",",)), clip["transcript"]
+    assert result.report["duration"] <= 15.0 * 1.02
+
+
+def test_retakes_in_other_words_and_asides_no_pattern_names_are_found_by_meaning(engine_data_dir):
+    from engine.planning.features import TextEmbedder
+    from engine.planning.speech_cuts import meaning_findings
+
+    words = words_of(
+        "We glue the legs first. The glue needs about an hour to dry. Hang on, could you pause the camera? "
+        "It takes roughly an hour for the glue to set. Then we oil the wood and let it rest."
+    )
+    media = media_with(words, [], words[-1].end + 1.0)
+    embedder = TextEmbedder(load_config(), engine_data_dir)
+    try:
+        found = {(d.kind, d.text) for d in meaning_findings(media, embedder.embed)}
+    finally:
+        embedder.close()
+    assert found == {
+        ("retake", "The glue needs about an hour to dry."),  # the later take is kept
+        ("aside", "Hang on, could you pause the camera?"),
+    }
