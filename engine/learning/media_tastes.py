@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 
-from engine.learning.simulate import ClipView, Review, clips_of
+from engine.learning.simulate import ClipView, Review, clips_of, verdict_review
 
 SAMPLE_FPS = 8.0
 SIZE = (64, 36)
@@ -182,18 +182,9 @@ class MediaEditor:
     profile: str = "default"
 
     def review(self, result: Mapping[str, Any]) -> Review:
-        from bridge.events import make_event
-
-        clips = clips_of(result)
-        utilities = [self.taste.utility(c) for c in clips]
-        accepted = [self.taste.accepts(c) for c in clips]
-        timeline_id = str(result["timeline_id"])
-        events = [
-            make_event("accept" if ok else "reject", timeline_id, c.decision_id, None, self.profile)
-            for c, ok in zip(clips, accepted, strict=True)
-        ]
-        scorer = str((result.get("report") or {}).get("scorer", ""))
-        return Review(timeline_id, clips, accepted, utilities, events, scorer)
+        return verdict_review(
+            result, self.taste.utility, lambda clip, _u: self.taste.accepts(clip), self.profile
+        )
 
 
 @dataclass

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import random
 import sys
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -148,19 +148,28 @@ class SimulatedEditor:
     profile: str = "default"
 
     def review(self, result: Mapping[str, Any]) -> Review:
-        """Judge every placed clip; the events are built with the hosts' own `make_event`."""
-        from bridge.events import make_event
+        return verdict_review(result, self.taste.utility, lambda _clip, u: u > self.taste.bar, self.profile)
 
-        clips = clips_of(result)
-        utilities = [self.taste.utility(c) for c in clips]
-        accepted = [u > self.taste.bar for u in utilities]
-        timeline_id = str(result["timeline_id"])
-        events = [
-            make_event("accept" if ok else "reject", timeline_id, c.decision_id, None, self.profile)
-            for c, ok in zip(clips, accepted, strict=True)
-        ]
-        scorer = str((result.get("report") or {}).get("scorer", ""))
-        return Review(timeline_id, clips, accepted, utilities, events, scorer)
+
+def verdict_review(
+    result: Mapping[str, Any],
+    utility: Callable[[ClipView], float],
+    keeps: Callable[[ClipView, float], bool],
+    profile: str,
+) -> Review:
+    """Judge every placed clip (accept what `keeps`); the events are built with the hosts' `make_event`."""
+    from bridge.events import make_event
+
+    clips = clips_of(result)
+    utilities = [utility(c) for c in clips]
+    accepted = [keeps(c, u) for c, u in zip(clips, utilities, strict=True)]
+    timeline_id = str(result["timeline_id"])
+    events = [
+        make_event("accept" if ok else "reject", timeline_id, c.decision_id, None, profile)
+        for c, ok in zip(clips, accepted, strict=True)
+    ]
+    scorer = str((result.get("report") or {}).get("scorer", ""))
+    return Review(timeline_id, clips, accepted, utilities, events, scorer)
 
 
 @dataclass(frozen=True)
