@@ -164,7 +164,7 @@ def thought_notes(
 # -- meaning (MiniLM): retakes said in other words, asides no pattern names --------------------------
 
 MEANING_RETAKE = 0.75  # cosine of two lines for the earlier to be a take of the later (unrelated: <= 0.52)
-MEANING_ASIDE = 0.45  # cosine to an aside prototype for a short line to be said to the crew (content: <= 0.35)
+MEANING_ASIDE = 0.45  # cosine to an aside prototype for a line said to the crew (content: <= 0.35)
 MEANING_WINDOW_S = 20.0  # a line said again within this long is a retake of it
 MAX_ASIDE_WORDS = 10
 MIN_TAKE_WORDS = 4
