@@ -5,21 +5,34 @@
 1. Generated speech with known disfluencies (espeak-ng, engine.synthetic): fillers "um"/"uh", a
    false start, a retake and an aside, each placed in a known sentence. A found disfluency counts
    when it lies in the sentence that holds it (espeak gives no word times).
-2. Real conversation (../shared/media/speech/pyannote/sample.wav, its STM transcript): the "you know"
-   fillers the annotators wrote, matched by the STM segment that holds them.
-3. Both with and without the filler-prompted second Whisper pass (analysis.disfluency_prompt).
+2. Real spontaneous speech with annotated fillers (all there is in ../shared/media/MANIFEST.tsv):
+   - the pyannote conversation (speech/pyannote/sample.wav): the "you know" fillers its STM transcript
+     writes, each in the utterance (time span) that holds it;
+   - the AMI meeting clip (speech/lhotse, 40-46 s of ES2011a): the "UM" of the AMI segment "UM I'M
+     ABIGAIL CLAFLIN" (39.15-43.32 s) lies before the words the clip's own fixture aligns (from
+     41.46 s); it is scored only if the VAD hears speech there (it hears none: the UM is before 40 s),
+     so this clip scores findings against no filler: precision only.
+   A filler finding is a hit when it overlaps an annotated filler's span (one finding per filler).
+   "kept words cut": words a cut of every filler finding the planner would take (confidence >=
+   speech_cuts.MIN_CONFIDENCE) removes (speech_cuts.is_cut) that are not themselves in a filler.
+3. Three ways to get the words: unprompted ("words only"), unprompted plus the second prompted pass
+   (analysis.disfluency_prompt) and prompted words (analysis.asr_filler_prompt, the default), with
+   the Whisper seconds of each words pass per minute of VAD speech on this machine.
 4. "tighten this, remove silences" (and "... and the ums") on auto-editor's example against
    auto-editor's own figure (17.43 s, its tests at f304c62f), and the peak sample step at each join
    of the preview's audio against the clip's median peak step (a click shows as a ratio >> 1).
-Quality figures, not speed: nothing here is timed.
+Quality figures, except the Whisper seconds of 3.
 """
 
 from __future__ import annotations
 
 import argparse
+import gzip
+import json
 import re
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +46,23 @@ from engine.progress import Job  # noqa: E402
 
 MEDIA = REPO / ".." / "shared" / "media"
 PYANNOTE = MEDIA / "speech" / "pyannote"
+LHOTSE = MEDIA / "speech" / "lhotse"
+AMI_CLIP_START = 40.0  # ami_ES2011a.Headset-0-40s-46s.wav is 40-46 s of meeting ES2011a
+FILLER_TOKENS = ("UM", "UH", "UMM", "UHM", "HMM", "ERM", "MM")
+VARIANTS = (  # (label, environment)
+    (
+        "words only",
+        {"AUTOEDIT__ANALYSIS__ASR_FILLER_PROMPT": "false", "AUTOEDIT__ANALYSIS__DISFLUENCY_PROMPT": "false"},
+    ),
+    (
+        "+ second prompted pass",
+        {"AUTOEDIT__ANALYSIS__ASR_FILLER_PROMPT": "false", "AUTOEDIT__ANALYSIS__DISFLUENCY_PROMPT": "true"},
+    ),
+    (
+        "prompted words",
+        {"AUTOEDIT__ANALYSIS__ASR_FILLER_PROMPT": "true", "AUTOEDIT__ANALYSIS__DISFLUENCY_PROMPT": "false"},
+    ),
+)
 EXAMPLE = MEDIA / "talking_head" / "auto-editor_example.mp4"
 AUTO_EDITOR_S = 17.433008
 GENERATED: tuple[tuple[str, float, list[str]], ...] = (  # (sentence, start s, kinds it holds)
@@ -57,6 +87,31 @@ def score(found, truth):
     return p, r, sum(caught), len(found), len(truth)
 
 
+def overlap_score(found, truth):
+    """score() by time overlap, one finding per annotated span (real speech: annotations are spans)."""
+    free = list(truth)
+    tp = 0
+    for f in sorted(found, key=lambda f: f.start):
+        match = next((t for t in free if f.start < t[1] and t[0] < f.end and f.kind == t[2]), None)
+        if match is not None:
+            free.remove(match)
+            tp += 1
+    p = tp / len(found) if found else 1.0
+    r = tp / len(truth) if truth else 1.0
+    return p, r, tp, len(found), len(truth)
+
+
+def kept_words_cut(media) -> list[str]:  # type: ignore[no-untyped-def]
+    """Words the cuts of the filler findings take that are not fillers themselves."""
+    from engine.analysis.disfluencies import FILLER_WORDS, clean
+    from engine.planning.speech_cuts import MIN_CONFIDENCE, Cut, is_cut
+
+    fillers = [d for d in media.disfluencies if d.kind == "filler" and d.confidence >= MIN_CONFIDENCE]
+    cuts = [Cut(d.kind, d.start, d.end, d.text, d.reason) for d in fillers]
+    said = {clean(t) for d in fillers for t in d.text.split()} | FILLER_WORDS
+    return [w.text for w in media.words if is_cut(w, cuts) and clean(w.text) not in said]
+
+
 def generated_truth(root: Path):
     from engine.synthetic import write_speech
 
@@ -73,26 +128,96 @@ def stm_truth():
     for line in (PYANNOTE / "sample.stm").read_text().splitlines():
         parts = line.split(maxsplit=5)
         if len(parts) == 6:
-            for _ in re.finditer(r"\byou know,", parts[5], re.IGNORECASE):
+            for _ in re.finditer(r"\byou know,?", parts[5], re.IGNORECASE):
                 spans.append((float(parts[3]), float(parts[4]), "filler"))
     return PYANNOTE / "sample.wav", spans
 
 
-def detection(data_dir: Path, prompt: bool, root: Path) -> None:
-    env = {"AUTOEDIT__ANALYSIS__DISFLUENCY_PROMPT": "true" if prompt else "false"}
+def ami_truth(speech: list[tuple[float, float]]):
+    """The AMI segments' fillers inside the clip: a filler word before the words the clip's fixture
+    aligns lies between its segment's start and the first aligned word, and counts when speech is there."""
+    clip = LHOTSE / "ami_ES2011a.Headset-0-40s-46s.wav"
+    cut = json.loads((LHOTSE / "ami_cuts.json").read_text())[0]
+    aligned = sorted(float(s["start"]) for s in cut["supervisions"])
+    spans, notes = [], []
+    with gzip.open(LHOTSE / "ami_ES2011a_sups.jsonl.gz", "rt") as f:
+        for line in f:
+            seg = json.loads(line)
+            a = float(seg["start"]) - AMI_CLIP_START
+            b = a + float(seg["duration"])
+            if b <= 0 or a >= float(cut["duration"]):
+                continue
+            words = seg["text"].split()
+            if words and words[0] in FILLER_TOKENS:
+                first = next((t for t in aligned if t > a), b)
+                lo, hi = max(0.0, a), first
+                heard = sum(max(0.0, min(hi, y) - max(lo, x)) for x, y in speech)
+                if heard >= 0.1:
+                    spans.append((lo, hi, "filler"))
+                else:
+                    notes.append(
+                        f'"{words[0]}" of "{seg["text"]}" at {a:+.2f}..{hi:.2f} s: no speech in the clip there'
+                    )
+    return clip, spans, notes
+
+
+def detection(data_dir: Path, label: str, env: dict[str, str], root: Path) -> None:
     config = load_config(environ=env)
-    label = "with the filler prompt" if prompt else "words only"
-    for name, (path, truth) in (("generated", generated_truth(root)), ("pyannote", stm_truth())):
+    gen_path, gen_truth = generated_truth(root)
+    stm_path, stm_spans = stm_truth()
+    clips = [("generated", gen_path, gen_truth, score), ("pyannote", stm_path, stm_spans, overlap_score)]
+    clips.append(("ami", LHOTSE / "ami_ES2011a.Headset-0-40s-46s.wav", None, overlap_score))
+    for name, path, truth, scorer in clips:
         media = analyse_file(path, config, data_dir, Job(), fields=["speech", "words", "disfluencies"])
+        if truth is None:
+            _, truth, notes = ami_truth([(s.start, s.end) for s in media.speech])
+            for note in notes:
+                print(f"{name:9s} note: {note}")
         for kinds in (("filler",), ("false_start", "retake", "aside")):
             found = [d for d in media.disfluencies if d.kind in kinds]
             wanted = [t for t in truth if t[2] in kinds]
-            if not wanted:
+            if not wanted and (name == "generated" or kinds != ("filler",)):
                 continue
-            p, r, tp, n, m = score(found, wanted)
+            p, r, tp, n, m = scorer(found, wanted)
             print(
                 f"{name:9s} {'/'.join(kinds):26s} {label:22s} precision {p:.2f} recall {r:.2f} ({tp}/{m} found, {n} findings)"
             )
+        others = [d for d in media.disfluencies if d.kind not in ("filler",) and name != "generated"]
+        print(f"{name:9s} {'':26s} {label:22s} kept words cut: {kept_words_cut(media) or 'none'}; "
+              f"other findings: {[(d.kind, d.text) for d in others] or 'none'}")  # fmt: skip
+        fillers = [
+            (d.text or d.reason, round(d.start, 2), d.source)
+            for d in media.disfluencies
+            if d.kind == "filler"
+        ]
+        print(f"{name:9s} {'':26s} {label:22s} fillers: {fillers}")
+
+
+def whisper_cost(data_dir: Path) -> None:
+    """Seconds of Whisper per minute of VAD speech: the words pass unprompted, prompted per window."""
+    from engine.analysis.speech import speech_spans
+    from engine.analysis.words import FILLER_PROMPT, WhisperWords
+    from engine.media.audio import decode_audio
+    from engine.models import locate
+
+    config = load_config()
+    whisper = WhisperWords(config, data_dir)
+    paths = [generated_truth(data_dir.parent)[0], stm_truth()[0], LHOTSE / "ami_ES2011a.Headset-0-40s-46s.wav",
+             PYANNOTE / "dev00.wav", EXAMPLE]  # fmt: skip
+    whisper.transcribe(np.zeros(16000, np.float32), Job())  # the model loaded before timing
+    totals = {"unprompted": 0.0, "prompted": 0.0}
+    speech = 0.0
+    for path in paths:
+        samples = decode_audio(path, [16000])[16000]
+        spans = speech_spans(samples, locate(config.models.vad, "vad"), config.analysis.vad_threshold, Job())
+        speech += sum(b - a for a, b in spans)
+        for key, prompt in (("unprompted", None), ("prompted", FILLER_PROMPT)):
+            t = time.perf_counter()
+            whisper.transcribe(samples, Job(), initial_prompt=prompt)
+            totals[key] += time.perf_counter() - t
+    per_min = {k: v / (speech / 60) for k, v in totals.items()}
+    print(f"Whisper on {speech:.0f} s of speech: unprompted {per_min['unprompted']:.1f} s/min, prompted per "
+          f"window {per_min['prompted']:.1f} s/min (a second prompted pass adds the prompted figure)")  # fmt: skip
 
 
 def tighten(data_dir: Path) -> None:
@@ -140,15 +265,18 @@ def click_ratios(timeline, joins: list[float], fades: bool) -> str:  # type: ign
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-dir", type=Path)
-    parser.add_argument("--no-prompt", action="store_true", help="skip the filler-prompted Whisper pass")
+    parser.add_argument("--no-prompt", action="store_true", help="only the unprompted words")
     parser.add_argument("--no-tighten", action="store_true", help="skip the tightened edit and its clicks")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
         root = Path(tmp)
-        detection(data_dir, False, root)
+        for label, env in VARIANTS:
+            if args.no_prompt and "PROMPT" in label.upper():
+                continue
+            detection(data_dir, label, env, root)
         if not args.no_prompt:
-            detection(data_dir, True, root)
+            whisper_cost(data_dir)
         if not args.no_tighten:
             tighten(data_dir)
     return 0

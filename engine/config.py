@@ -88,7 +88,12 @@ class Analysis(Section):
     # Whisper's fallback when a window decodes badly. Temperatures above 0 sample, and CTranslate2 seeds
     # its sampler per worker thread from the OS, so the same file would transcribe differently run to run.
     asr_temperatures: tuple[Annotated[float, Field(ge=0, le=1)], ...] = Field((0.0,), min_length=1)
-    # A second Whisper pass prompted with fillers, whose fillers join the disfluencies (2x transcription).
+    # Whisper prompted with fillers (words.FILLER_PROMPT, on every 30 s window) writes the "um"s and
+    # "you know"s it otherwise drops: on the pyannote conversation 2/2 annotated fillers written vs 0/2
+    # (bench/speech_edit.py), at no extra decoding cost. faster-whisper only.
+    asr_filler_prompt: bool = True
+    # A second, filler-prompted Whisper pass whose fillers join the disfluencies (2x transcription);
+    # nothing to add when asr_filler_prompt already prompts the words.
     disfluency_prompt: bool = False
 
 

@@ -10,9 +10,11 @@ confidence and the reason a host shows:
 - the audio: speech the VAD hears that no word covers, when it is voiced with a flat pitch (a held
   "uhm"), and a word stretched far past its length whose stretched part is such a sound (Whisper
   glues a filler onto the next word: "I'm" lasting 0.7 s);
-- optionally a second Whisper pass with a prompt full of fillers, which makes Whisper write more of
-  them (`analysis.disfluency_prompt`; measured in bench/speech_edit.py, off by default: it doubles
-  the transcription time).
+- the words themselves come from Whisper prompted with fillers (`analysis.asr_filler_prompt`, on by
+  default, words.FILLER_PROMPT on every 30 s window), which makes it write most of them; where the
+  words are not prompted, optionally a second prompted pass whose fillers join in
+  (`analysis.disfluency_prompt`: it doubles the transcription time, and its word times disagree
+  with the unprompted words'; both measured in bench/speech_edit.py).
 The planner decides what to cut; this module only says what is there.
 """
 
@@ -28,6 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 
 from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
+from engine.analysis.words import FILLER_PROMPT
 from engine.config import EngineConfig
 from engine.progress import Job
 
@@ -75,7 +78,6 @@ FLAT_SEMITONES = 1.5  # pitch spread (std) below which a voiced sound is a held 
 EDGE_FRAMES = 3  # 30 ms of quiet at each end of an isolated sound
 SECONDS_PER_CHAR = 0.09  # a word longer than this per letter + STRETCH_S hides a sound next to it
 STRETCH_S = 0.35
-FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking. Uh, you know, I mean."
 
 
 @dataclass(frozen=True)
@@ -422,7 +424,7 @@ class Disfluencies:
         words = getattr(self.words, "settings", None)
         return {
             "words": words() if callable(words) else {},
-            "prompt": FILLER_PROMPT if self.config.analysis.disfluency_prompt else None,
+            "prompt": FILLER_PROMPT if self.config.analysis.disfluency_prompt else None,  # the second pass
             "flat": FLAT_SEMITONES,
         }
 
@@ -443,7 +445,9 @@ class Disfluencies:
                 samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job
             )
         prompted: list[dict[str, Any]] = []
-        if self.config.analysis.disfluency_prompt and words and hasattr(self.words, "transcribe"):
+        a = self.config.analysis
+        prompted_words = a.asr_filler_prompt and a.asr_backend == "faster_whisper"
+        if a.disfluency_prompt and not prompted_words and words and hasattr(self.words, "transcribe"):
             prompted = self.words.transcribe(
                 samples, job.sub("prompted words", 0.8, 1.0), initial_prompt=FILLER_PROMPT
             )

@@ -31,6 +31,14 @@ SAMPLE_RATE = 16000
 log = logging.getLogger("autoedit.analysis")
 CT2_FILES = ("config.json", "tokenizer.json", "vocabulary.json")
 Span = tuple[float, float]
+# An initial prompt full of fillers makes Whisper write the "um"s it otherwise leaves out.
+FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thinking. Uh, you know, I mean."
+# With condition_on_previous_text off, faster-whisper feeds the initial prompt to the first 30 s window
+# only (transcribe.py resets the prompt after each window), so a prompted pass decodes windows of at
+# most this long one by one, each with the prompt, cut in the pauses between VAD speech spans.
+PROMPT_WINDOW_S = 28.0
+WINDOW_PAD_S = 0.2
+LOST_SPEECH_S = 1.0  # speech in a window that no word covers, beyond which the window lost words
 
 
 class _WordsAnalyser:
@@ -80,6 +88,7 @@ class WhisperWords(_WordsAnalyser):
             "temperatures": list(a.asr_temperatures),
             "vad_threshold": a.vad_threshold,  # word starts are trimmed to the speech regions
             **self.dialog_settings(),
+            "prompt": FILLER_PROMPT if a.asr_filler_prompt else None,
         }
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
@@ -87,7 +96,8 @@ class WhisperWords(_WordsAnalyser):
         if samples is None or samples.size == 0:
             return {"words": []}
         samples = self.clean_dialog(inputs, samples)
-        return {"words": self.transcribe(samples, job)}
+        prompt = FILLER_PROMPT if self.config.analysis.asr_filler_prompt else None
+        return {"words": self.transcribe(samples, job, initial_prompt=prompt)}
 
     def transcribe(
         self, samples: np.ndarray, job: Job, initial_prompt: str | None = None
@@ -101,25 +111,54 @@ class WhisperWords(_WordsAnalyser):
             str(self.model_dir()), self.device, self.config.analysis.asr_compute_type
         )
         duration = len(samples) / SAMPLE_RATE
+        windows = prompt_windows(spans, duration) if initial_prompt else [(0.0, duration)]
         words: list[dict[str, Any]] = []
         with lock:
-            segments, _info = model.transcribe(
-                np.ascontiguousarray(samples, dtype=np.float32),
-                language=self.config.analysis.asr_language,
-                beam_size=self.config.analysis.asr_beam_size,
-                temperature=list(self.config.analysis.asr_temperatures),
-                word_timestamps=True,
-                vad_filter=False,
-                condition_on_previous_text=False,
-                initial_prompt=initial_prompt,  # None for the words field (disfluencies may prompt)
-            )
-            for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here
-                job.report("words", segment.end / duration if duration else 1.0, segment.text.strip()[:60])
-                for w in segment.words or []:
-                    text = w.word.strip()
-                    if text:
-                        words.append(_word(text, w.start, w.end, w.probability))
+            for a, b in windows:
+                got = self._decode(model, samples, a, b, duration, initial_prompt, job)
+                if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
+                    # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
+                    # window decoded unprompted is kept when it leaves less speech without words.
+                    plain = self._decode(model, samples, a, b, duration, None, job)
+                    if unheard(plain, spans, a, b) < unheard(got, spans, a, b):
+                        got = plain
+                words += got
         return trim_to_speech(words, spans)
+
+    def _decode(
+        self,
+        model: Any,
+        samples: np.ndarray,
+        a: float,
+        b: float,
+        duration: float,
+        prompt: str | None,
+        job: Job,
+    ) -> list[dict[str, Any]]:
+        """The words of samples[a s : b s] (times in the whole file)."""
+        offset = int(round(a * SAMPLE_RATE))
+        chunk = samples[offset : int(round(b * SAMPLE_RATE))]
+        segments, _info = model.transcribe(
+            np.ascontiguousarray(chunk, dtype=np.float32),
+            language=self.config.analysis.asr_language,
+            beam_size=self.config.analysis.asr_beam_size,
+            temperature=list(self.config.analysis.asr_temperatures),
+            word_timestamps=True,
+            vad_filter=False,
+            condition_on_previous_text=False,
+            initial_prompt=prompt,
+        )
+        shift = offset / SAMPLE_RATE
+        words: list[dict[str, Any]] = []
+        for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here
+            at = (shift + segment.end) / duration if duration else 1.0
+            job.report("words", min(1.0, at), segment.text.strip()[:60])
+            for w in segment.words or []:
+                text = w.word.strip()
+                if text:
+                    start, end = min(shift + w.start, b), min(shift + w.end, b)
+                    words.append(_word(text, start, max(start, end), w.probability))
+        return words
 
     def model_dir(self) -> Path:
         """A CTranslate2 Whisper directory: assembled from the packages' parts, or a local one."""
@@ -216,6 +255,45 @@ def words_from_whisperx(result: dict[str, Any]) -> list[dict[str, Any]]:
                 )
             )
     return out
+
+
+def prompt_windows(spans: list[Span], duration: float, window: float = PROMPT_WINDOW_S) -> list[Span]:
+    """Stretches of at most `window` s covering every speech span, cut in the pauses between spans (a
+    span longer than a window is cut at window lengths), each padded by up to WINDOW_PAD_S of its pauses."""
+    pieces: list[Span] = []
+    for a, b in spans:
+        while b - a > window:
+            pieces.append((a, a + window))
+            a += window
+        pieces.append((a, b))
+    groups: list[list[Span]] = []
+    for a, b in pieces:
+        if groups and b - groups[-1][0][0] <= window - 2 * WINDOW_PAD_S:
+            groups[-1].append((a, b))
+        else:
+            groups.append([(a, b)])
+    out: list[Span] = []
+    for k, g in enumerate(groups):
+        before = groups[k - 1][-1][1] if k else 0.0
+        after = groups[k + 1][0][0] if k + 1 < len(groups) else duration
+        a, b = g[0][0], g[-1][1]
+        out.append(
+            (
+                max(0.0, a - min(WINDOW_PAD_S, (a - before) / 2)),
+                min(duration, b + min(WINDOW_PAD_S, (after - b) / 2)),
+            )
+        )
+    return out
+
+
+def unheard(words: list[dict[str, Any]], spans: list[Span], a: float, b: float) -> float:
+    """Seconds of the speech spans inside [a, b] that no word overlaps (whole spans only)."""
+    lost = 0.0
+    for x, y in spans:
+        x, y = max(x, a), min(y, b)
+        if y > x and not any(w["start"] < y and x < w["end"] for w in words):
+            lost += y - x
+    return lost
 
 
 def trim_to_speech(words: list[dict[str, Any]], spans: list[Span]) -> list[dict[str, Any]]:
