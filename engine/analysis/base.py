@@ -7,6 +7,7 @@ field by content hash + `name@version`, so changing one analyser recomputes only
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from typing import Any, ClassVar, Protocol
 
@@ -14,6 +15,12 @@ import numpy as np
 
 from engine.media.types import AudioRequest, Frame, MediaInfo, VideoRequest
 from engine.progress import Job
+
+# torch.fx's tracer (the int8 shot detector's prepare_fx, at every load) patches torch.nn.Module.__call__
+# for the whole process while it traces: a module called meanwhile in another thread (BeatNet in the
+# audio thread beside the video pass) is routed into the tracer and fails ("module is not installed as a
+# submodule"). Tracing and torch modules run beside a video pass hold this lock.
+TORCH_FX_LOCK = threading.Lock()
 
 __all__ = ["Analyser", "AudioRequest", "Frame", "MediaInfo", "MediaInputs", "VideoRequest"]
 

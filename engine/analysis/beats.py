@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
+from engine.analysis.base import TORCH_FX_LOCK, AudioRequest, MediaInputs, VideoRequest
 from engine.config import EngineConfig, ModelSpec
 from engine.errors import ModelNotFound
 from engine.models import locate
@@ -105,7 +105,7 @@ class BeatNetBeats(_BeatsAnalyser):
         crnn, features = _beatnet(str(locate(self.spec, "beats")))
         feats = torch.from_numpy(np.asarray(features.process_audio(samples).T, dtype=np.float32)).unsqueeze(0)
         job.report("beats", 0.2, "activations")
-        with torch.inference_mode():
+        with torch.inference_mode(), TORCH_FX_LOCK:  # not while the shot detector is being traced
             activations = _beatnet_forward(crnn, feats)
         job.report("beats", 0.4, "decoding")
         return _dbn_downbeats(activations, BEATNET_FPS, BEATNET_MIN_STRENGTH)

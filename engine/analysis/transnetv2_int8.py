@@ -28,6 +28,7 @@ from torch.ao.quantization import get_default_qconfig_mapping
 from torch.ao.quantization.quantize_fx import convert_fx, prepare_fx
 from torch.nn import functional
 
+from engine.analysis.base import TORCH_FX_LOCK
 from engine.errors import ModelNotFound
 from engine.models import sha256_of
 
@@ -167,7 +168,7 @@ def _converted(stack: ConvolutionStack, windows: list[np.ndarray]) -> torch.nn.M
         # torch.compile; FX still converts to the x86 kernels that eager PyTorch runs. Converting
         # without observations (to load stored scales into) warns too.
         warnings.simplefilter("ignore")
-        with torch.no_grad():
+        with torch.no_grad(), TORCH_FX_LOCK:
             prepared = prepare_fx(stack, get_default_qconfig_mapping("x86"), (example,))
             for window in windows:
                 prepared(network_input(torch.from_numpy(window)))

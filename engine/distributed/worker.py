@@ -21,21 +21,6 @@ from engine.config import EngineConfig
 from engine.errors import BadInput
 from engine.progress import Job
 
-# Ray starts an actor holding 1 CPU with OMP_NUM_THREADS=1; CTranslate2 (Whisper) then computes its
-# int8 products in another order and the words' confidences and times move (0.62 -> 0.64, 1.14 ->
-# 1.16 s on the batch test's clips). The actor takes the head's settings instead (unset: the library
-# defaults, as a local run has them), before any analyser loads the libraries that read them.
-THREAD_VARIABLES = ("OMP_NUM_THREADS", "MKL_NUM_THREADS", "OPENBLAS_NUM_THREADS")
-
-
-def _thread_settings(threads: dict[str, str | None]) -> None:
-    for name in THREAD_VARIABLES:
-        value = threads.get(name)
-        if value is None:
-            os.environ.pop(name, None)
-        else:
-            os.environ[name] = value
-
 
 def info_record(info: MediaInfo) -> dict[str, Any]:
     record = dataclasses.asdict(info)
@@ -69,11 +54,9 @@ class AnalysisWorker:
         config: dict[str, Any],
         data_dir: str,
         board: Any = None,
-        threads: dict[str, str | None] | None = None,
     ):
         import ray
 
-        _thread_settings(threads or {})
         self.config = EngineConfig.model_validate(config)
         self.data_dir = Path(data_dir)
         self.board = board
