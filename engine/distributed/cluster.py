@@ -83,9 +83,11 @@ class WorkerPool:
             max_task_retries=settings.max_retries,
             runtime_env={"env_vars": thread_settings()},
         )(AnalysisWorker)
-        blob = config.model_dump(mode="json")
+        # The settings go to the object store once, held here: Ray restarts a dead actor from its
+        # constructor arguments, which must then still be there (ray-project/ray#53727).
+        self._settings_ref = ray.put(config.model_dump(mode="json"))
         models_dir = settings.worker_data_dir or str(data_dir)
-        self.actors = [actor.remote(blob, models_dir, self.board) for _ in range(count)]
+        self.actors = [actor.remote(self._settings_ref, models_dir, self.board) for _ in range(count)]
         self.start_timeout_s = settings.start_timeout_s
         self._up = False
 

@@ -63,6 +63,7 @@ class ClusterRun:
     tasks: int = 0
     per_node: Counter[str] = field(default_factory=Counter)
     seconds: list[float] = field(default_factory=list)  # each finished task's time on its worker
+    task_seconds: dict[str, float] = field(default_factory=dict)  # the same by task id ("clip.mp4#2")
     starts: list[dict[str, Any]] = field(default_factory=list)  # {"task", "node", "pid"} as reported
 
     @property
@@ -238,6 +239,7 @@ def _keep(ray, ref, task: Task, cache: AnalysisCache, run: ClusterRun) -> None:
         return
     run.per_node[out["node"]] += 1
     run.seconds.append(out["seconds"])
+    run.task_seconds[task.id] = out["seconds"]
     if "error" in out:
         run.errors.setdefault(task.path, out["error"])
         return
