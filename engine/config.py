@@ -112,6 +112,8 @@ class Server(Section):
     heartbeat_interval_s: float = Field(protocol.HEARTBEAT_INTERVAL_S, gt=0)
     max_message_bytes: int = Field(protocol.DEFAULT_MAX_MESSAGE_BYTES, gt=1024)
     max_queued_jobs: int = Field(16, ge=1)
+    # Jobs run at the same time (probes, analyses, edits); 0 = one per GPU, or 2 on a CPU-only machine.
+    parallel_jobs: int = Field(0, ge=0)
     curve_keys_dir: str | None = None
 
 
@@ -152,6 +154,28 @@ class Effects(Section):
     sandbox_frame_timeout_s: float = Field(5.0, gt=0)
 
 
+class Distributed(Section):
+    """Analysis on a Ray cluster (engine/distributed): off unless `ray_address` or `--ray` is given."""
+
+    # None: analyse in this process; "auto": join the running cluster; "HOST:PORT": that cluster's head;
+    # "local": start a private cluster on 127.0.0.1 for this process.
+    ray_address: str | None = None
+    workers: int = Field(0, ge=0)  # analysis actors (each loads the models once); 0 = one per cluster CPU
+    worker_cpus: float = Field(1.0, gt=0)  # CPUs (Ray resources) each actor holds
+    worker_gpus: float = Field(0.0, ge=0)  # GPUs each actor holds (studio nodes: 1)
+    max_retries: int = Field(2, ge=0)  # a worker that dies is restarted and its task rerun this often
+    segment_s: float = Field(300.0, gt=0)  # files longer than this are split into segments about this long
+    overlap_s: float = Field(10.0, ge=0)  # decoded beyond each seam on both sides, so seams stitch once
+    # Every wait on the cluster has a limit: the actors must be up (placed, engine imported) within
+    # start_timeout_s, and one task may run task_timeout_s (from its start on a worker) before its
+    # worker is restarted and the file fails; nothing waits forever on a dead or unplaceable actor.
+    start_timeout_s: float = Field(300.0, gt=0)
+    task_timeout_s: float = Field(3600.0, gt=0)
+    # Where workers keep the models they assemble or calibrate; None = the head's data dir path (results
+    # always go back to the head's cache, so this needs no shared storage).
+    worker_data_dir: str | None = None
+
+
 class EngineConfig(Section):
     profile: Literal["embedded", "studio"] = "embedded"
     device: Literal["auto", "cpu", "cuda"] = "auto"
@@ -161,6 +185,7 @@ class EngineConfig(Section):
     server: Server = Field(default_factory=Server)
     learning: Learning = Field(default_factory=Learning)
     effects: Effects = Field(default_factory=Effects)
+    distributed: Distributed = Field(default_factory=Distributed)
 
     def torch_device(self) -> str:
         if self.device != "auto":

@@ -681,6 +681,21 @@ def generate(out_dir: str | Path) -> SyntheticSet:
     return result
 
 
+def write_long_talk(
+    path: Path, duration: float = 180.0, rate: Fraction = Fraction(12), seam_every: float = 45.0
+) -> Truth:
+    """A long but cheap clip (low resolution, 12 fps) for segmented analysis: a sentence every 10.6 s
+    and a cut every ~7 s, with a sentence across a `seam_every` seam and a cut right on another."""
+    texts = [text for text, _ in SENTENCES + DEMO_SENTENCES]
+    starts = [1.0 + 10.6 * k for k in range(int((duration - 8.0) / 10.6) + 1)]
+    sentences = [(texts[k % len(texts)], start) for k, start in enumerate(starts)]
+    frames = int(Fraction(duration).limit_denominator(1000) * rate)
+    cuts = sorted(
+        {round(7.3 * k * rate) for k in range(1, int(duration / 7.3))} | {round(2 * seam_every * rate)}
+    )
+    return write_speech(path, sentences, duration, rate=rate, cuts=[c for c in cuts if 0 < c < frames])
+
+
 DEMO_SENTENCES = (
     ("Welcome to our workshop, where we build furniture by hand.", 0.5),
     ("First we choose the wood and check it for cracks.", 5.5),

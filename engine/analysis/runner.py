@@ -165,6 +165,28 @@ def analyse_media(
     return _media_analysis(info, results, models, notes), run
 
 
+def analyse_span(
+    info: MediaInfo, analysers: list[Analyser], span: tuple[float, float] | None, job: Job
+) -> dict[str, dict[str, Any]]:
+    """Run `analysers` on a probed file, nothing cached: {cache key: result}. With `span` (start, end)
+    only that time range of the video is decoded (visual analysers only; frame times stay the file's,
+    engine/distributed stitches the ranges); None analyses the whole file."""
+    if span is not None:
+        if any(a.video is None for a in analysers):
+            raise ValueError("a time range is analysed by visual analysers only")
+        info = dataclasses.replace(info, duration=min(span[1], info.duration))
+    video_work = [_Work(a, _cache_key(a)) for a in analysers if a.video is not None and info.has_video]
+    audio_work = [_Work(a, _cache_key(a)) for a in analysers if a.video is None and info.has_audio]
+    run = FileRun(path=info.path)
+    if video_work and audio_work:
+        _video_and_audio(info, video_work, audio_work, job, run, lambda work: None, {})
+    elif video_work:
+        _video_pass(info, video_work, job, run, span)
+    elif audio_work:
+        _audio_analysis(info, audio_work, job, run, {})
+    return {item.key: item.result for item in video_work + audio_work if item.result is not None}
+
+
 # -- steps --------------------------------------------------------------------------------------
 
 
@@ -182,9 +204,11 @@ def _probe_cached(path: str, cache: AnalysisCache) -> MediaInfo:
     return info
 
 
-def _video_pass(info: MediaInfo, work: list[_Work], job: Job, run: FileRun) -> None:
+def _video_pass(
+    info: MediaInfo, work: list[_Work], job: Job, run: FileRun, span: tuple[float, float] | None = None
+) -> None:
     """Decode once; each analyser runs in its own thread on its subscription."""
-    decode = VideoPass(info)
+    decode = VideoPass(info, span)
     quiet = job.quiet()  # analysers share cancel; the decoder reports progress
     threads = []
     errors: list[BaseException] = []

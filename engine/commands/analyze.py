@@ -10,6 +10,8 @@ import json
 import sys
 from pathlib import Path
 
+from engine.distributed.options import add_ray_argument, leave_cluster, ray_address
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("media", nargs="+", metavar="MEDIA", help="video or audio files to analyse")
@@ -19,6 +21,7 @@ def add_arguments(parser) -> None:
         metavar="LIST",
         help="only these report fields, comma-separated (e.g. shots,faces); default: all",
     )
+    add_ray_argument(parser)
 
 
 def run(args, ctx) -> int:
@@ -27,8 +30,18 @@ def run(args, ctx) -> int:
 
     fields = [f.strip() for f in args.fields.split(",") if f.strip()] if args.fields else None
     output = Path(args.output) if args.output else None
-    with progress_job("analyse") as job:
-        report = analyse_files(args.media, ctx.config, ctx.data_dir, job, fields=fields)
+    if ray_address(args, ctx):
+        from engine.distributed.run import analyse_files_on_cluster
+
+        try:
+            with progress_job("analyse") as job:
+                report, cluster = analyse_files_on_cluster(args.media, ctx.config, ctx.data_dir, job, fields)
+        finally:
+            leave_cluster()
+        err_console.print(f"cluster: {cluster.tasks} task(s); {cluster.node_counts() or 'all cached'}")
+    else:
+        with progress_job("analyse") as job:
+            report = analyse_files(args.media, ctx.config, ctx.data_dir, job, fields=fields)
     text = json.dumps(report.model_dump(mode="json"), indent=2)
     if output is None:
         sys.stdout.write(text + "\n")

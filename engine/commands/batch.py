@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from bridge.formats import EXPORT_FORMATS, suffix_for
+from engine.distributed.options import add_ray_argument, leave_cluster, ray_address
 from engine.errors import BadInput
 
 MANIFEST_NAME = "autoedit-batch.json"
@@ -64,6 +65,7 @@ def add_arguments(parser) -> None:
         help="edit (default), analyze (write each analysis report) or probe (decode check)",
     )
     parser.add_argument("--recursive", action="store_true", help="include sub-folders")
+    add_ray_argument(parser)
 
 
 def find_media(in_dir: Path, recursive: bool, exclude: Path) -> list[Path]:
@@ -73,6 +75,11 @@ def find_media(in_dir: Path, recursive: bool, exclude: Path) -> list[Path]:
         if path.suffix.lower() in MEDIA_SUFFIXES and path.is_file() and exclude not in path.parents:
             found.append(path)
     return found
+
+
+def _fingerprint(path: Path) -> dict[str, Any]:
+    stat = path.stat()
+    return {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
 
 
 def output_name(rel: Path, job: str, fmt: str) -> Path:
@@ -153,10 +160,31 @@ def run(args, ctx) -> int:
     with progress_bar() as bar:
         overall = bar.add_task("batch", total=len(files), message="")
         current = bar.add_task("", total=1.0, message="")
+        cluster = None
+        if ray_address(args, ctx) and args.job != "probe":
+            from engine.distributed.run import analyse_on_cluster
+            from engine.progress import Job
+
+            def on_cluster(stage: str, fraction: float, message: str) -> None:
+                bar.update(current, description="cluster", completed=fraction, message=message[:60])
+
+            todo = [
+                str(p)
+                for p in files
+                if not manifest.finished(str(p.relative_to(in_dir)), _fingerprint(p), settings, out_dir)
+            ]
+            try:
+                cluster = analyse_on_cluster(todo, ctx.config, ctx.data_dir, Job(on_progress=on_cluster))
+            finally:
+                leave_cluster()
+        # The head's cache now holds every analysis: each file's job below only reads it (no second
+        # trip to the cluster, which this command has left). A bad file meets the usual error there,
+        # as in a local batch; only what the cluster lost fails its entry here.
+        config = ctx.config.model_copy(deep=True)
+        config.distributed.ray_address = None
         for index, path in enumerate(files):
             rel = path.relative_to(in_dir)
-            stat = path.stat()
-            fingerprint = {"size": stat.st_size, "mtime_ns": stat.st_mtime_ns}
+            fingerprint = _fingerprint(path)
             if manifest.finished(str(rel), fingerprint, settings, out_dir):
                 rows.append(
                     (str(rel), "skipped", f"{manifest.entries[str(rel)]['output']} (done before)", 0.0)
@@ -178,7 +206,10 @@ def run(args, ctx) -> int:
                 options=JobOptions.model_validate(options),
             )
             record = JobRecord(request=request, peer=b"batch")
-            final = execute(record, JOB_FUNCTIONS[args.job], ctx.config, ctx.data_dir, show)
+            if cluster is not None and str(path) in cluster.lost:  # the cluster failed it, past retries
+                final = {"type": "error", "code": "internal", "message": f"{path}: {cluster.lost[str(path)]}"}
+            else:
+                final = execute(record, JOB_FUNCTIONS[args.job], config, ctx.data_dir, show)
             seconds = time.monotonic() - started
             if final["type"] == "error":
                 if final["code"] == "bad_input":
@@ -233,6 +264,11 @@ def run(args, ctx) -> int:
     err_console.print(
         f"{counts['done']} done, {counts['skipped']} skipped (finished before), {counts['failed']} failed"
     )
+    if cluster is not None:
+        err_console.print(
+            f"cluster: {cluster.tasks} analysis task(s); {cluster.node_counts() or 'all cached'}; "
+            f"{cluster.restarts} task(s) rerun after a worker died"
+        )
     if failed_bad_input:
         return 2
     return 1 if failed_other else 0

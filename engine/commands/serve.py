@@ -7,6 +7,8 @@ import logging.handlers
 import signal
 from pathlib import Path
 
+from engine.distributed.options import add_ray_argument, leave_cluster, ray_address
+
 
 def add_arguments(parser) -> None:
     parser.add_argument(
@@ -19,6 +21,7 @@ def add_arguments(parser) -> None:
         metavar="DIR",
         help="CURVE keys made by `autoedit keys DIR` (default: server.curve_keys_dir)",
     )
+    add_ray_argument(parser)
 
 
 def _log_to_file(data_dir: Path) -> Path:
@@ -39,6 +42,7 @@ def run(args, ctx) -> int:
     from engine.server import security
     from engine.server.server import EngineServer
 
+    ray_address(args, ctx)  # analysis and edit jobs then analyse on the cluster
     endpoint = args.endpoint or ctx.config.server.endpoint
     keys = args.keys or ctx.config.server.curve_keys_dir
     keys_dir = Path(keys).expanduser() if keys else None
@@ -49,5 +53,8 @@ def run(args, ctx) -> int:
     logging.getLogger("autoedit.server").info("logging to %s", log_path)
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: server.stop())
-    server.serve_forever()
+    try:
+        server.serve_forever()
+    finally:
+        leave_cluster()
     return 0

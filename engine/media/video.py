@@ -102,10 +102,13 @@ class PassStats:
 class VideoPass:
     """Decode `info.path` once and deliver frames to every subscription made before `run()`."""
 
-    def __init__(self, info: MediaInfo):
+    def __init__(self, info: MediaInfo, span: tuple[float, float] | None = None):
+        """`span` (start, end) in seconds decodes only that time range (seeking to the keyframe before
+        `start`); None decodes the whole file."""
         if not info.has_video:
             raise BadInput("no video stream to decode", info.path)
         self.info = info
+        self.span = span
         self._subs: list[Subscription] = []
         self.stats = PassStats()
         self._started = False
@@ -148,6 +151,9 @@ class VideoPass:
             if time_base is None:
                 raise BadInput("the video stream has no time base", info.path)
             start = (container.start_time or 0) / av.time_base
+            first, last = self.span or (0.0, math.inf)
+            if self.span is not None and first > 0:
+                container.seek(int((first + start) / time_base), stream=stream, backward=True)
             index = 0
             time = 0.0
             last_report = -1.0
@@ -156,6 +162,10 @@ class VideoPass:
                     if frame.pts is None:
                         continue
                     time = float(frame.pts * time_base) - start
+                    if time < first - 1e-6:
+                        continue  # from the keyframe before the range up to its start
+                    if time >= last - 1e-6:
+                        break
                     for request in requests:
                         if not samplers[request].wants(time) or self._all_closed(request):
                             continue

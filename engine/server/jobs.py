@@ -5,7 +5,9 @@ A job function takes the validated request, the settings, the data dir and an `e
 exports ({format: file content}). `edit` is the main job (engine.editing.run_edit), `analyze`
 runs the analysers, and `probe` decodes every frame of the media and reports what it found: the
 cheapest real job, which the server's own tests use for queueing, progress and cancel.
-Model work is serialised on one worker thread; requests, status and feedback overlap with it.
+Jobs run on a pool of worker threads (`server.parallel_jobs`), so a probe or a short analysis never
+waits behind an edit; requests, status and feedback overlap with all of them. With
+`distributed.ray_address` set, analysis and edit jobs send their analysis to the Ray cluster first.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import platform
 import queue
 import threading
 import time
@@ -57,10 +60,24 @@ def check_media(request: Submit) -> None:
 
 
 # ------------------------------------------------------------------------------------- job functions
+def on_cluster(paths: list[Path], config: EngineConfig, data_dir: Path, job: Job) -> dict[str, Any]:
+    """With a Ray cluster configured, analyse there first (the head's cache then has every field, so
+    the local step that follows only reads it); the nodes that worked on the job, for `status`."""
+    if not config.distributed.ray_address:
+        return {}
+    from engine.distributed.run import analyse_on_cluster
+
+    run = analyse_on_cluster(paths, config, data_dir, job)
+    for path, problem in run.lost.items():  # a bad file meets its usual error in the local step
+        raise AutoEditError(f"{path}: {problem}")
+    return {"nodes": run.nodes}
+
+
 def run_edit_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job) -> dict[str, Any]:
     from engine.editing import MediaRef, run_edit
 
     media = [MediaRef(str(media_path(m.path)), in_s=m.in_s, out_s=m.out_s) for m in request.media]
+    cluster = on_cluster([Path(m.path) for m in media], config, data_dir, job.sub("cluster", 0.0, 0.5))
     options = request.options.model_dump(exclude_none=True, exclude={"exports", "profile"})
     music = str(media_path(request.music)) if request.music else None
     result = run_edit(
@@ -85,6 +102,7 @@ def run_edit_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job
         "otio": result.timeline.to_json_string(),
         "report": result.report,
         "exports": exports,
+        **cluster,
     }
 
 
@@ -92,8 +110,15 @@ def run_analyze_job(request: Submit, config: EngineConfig, data_dir: Path, job: 
     from engine.analysis.runner import analyse_files
 
     paths = [media_path(m.path) for m in request.media]
+    cluster = on_cluster(paths, config, data_dir, job.sub("cluster", 0.0, 0.9))
     report = analyse_files(paths, config, data_dir, job)
-    return {"timeline_id": None, "otio": None, "report": report.model_dump(mode="json"), "exports": {}}
+    return {
+        "timeline_id": None,
+        "otio": None,
+        "report": report.model_dump(mode="json"),
+        "exports": {},
+        **cluster,
+    }
 
 
 def run_transcript_job(request: Submit, config: EngineConfig, data_dir: Path, job: Job) -> dict[str, Any]:
@@ -215,6 +240,7 @@ class JobRecord:
     created: float = field(default_factory=time.time)
     started: float | None = None
     finished: float | None = None
+    node: str = ""  # where it runs: this host, "ray" while on the cluster, then the cluster's node ids
 
     @property
     def job_id(self) -> str:
@@ -235,6 +261,7 @@ class JobRecord:
             "created": self.created,
             "started": self.started,
             "finished": self.finished,
+            "node": self.node,
         }
 
 
@@ -263,6 +290,8 @@ def execute(
     """Run one job to its end; returns (and keeps on the record) its result or error push."""
     record.state = "running"
     record.started = time.time()
+    on_ray = bool(config.distributed.ray_address) and record.request.kind != "probe"
+    record.node = "ray" if on_ray else platform.node()
 
     def progress(stage: str, fraction: float, message: str) -> None:
         record.stage, record.fraction, record.message = stage, fraction, message
@@ -274,6 +303,8 @@ def execute(
         job.check()
         config = profile_config(config, record.request.options.profile)
         fields = function(record.request, config, data_dir, job)
+        if "nodes" in fields:
+            record.node = ", ".join(fields.pop("nodes")) or record.node
         final = {"type": "result", "job_id": record.job_id, "kind": record.request.kind, **fields}
         state = "done"
     except Exception as exc:  # every failure becomes an error push; the worker keeps going
@@ -289,8 +320,20 @@ def execute(
     return record.final or final
 
 
+def pool_size(config: EngineConfig) -> int:
+    """`server.parallel_jobs`, or one job per GPU (each holds its models on its own card), or 2 on a CPU."""
+    if config.server.parallel_jobs:
+        return config.server.parallel_jobs
+    if config.torch_device() == "cuda":
+        import torch
+
+        return max(1, torch.cuda.device_count())
+    return 2
+
+
 class Worker(threading.Thread):
-    """Runs queued jobs one at a time; tells the server loop about progress and ends over inproc PUSH."""
+    """Runs queued jobs one at a time; tells the server loop about progress and ends over inproc PUSH.
+    Several workers may share one queue (WorkerPool): each takes the next job when it is free."""
 
     def __init__(
         self,
@@ -299,14 +342,16 @@ class Worker(threading.Thread):
         config: EngineConfig,
         data_dir: Path,
         functions: dict[str, JobFunction],
+        jobs: queue.Queue[JobRecord | None] | None = None,
+        name: str = "autoedit-worker",
     ):
-        super().__init__(name="autoedit-worker", daemon=True)
+        super().__init__(name=name, daemon=True)
         self.context = context
         self.outbox = outbox
         self.config = config
         self.data_dir = data_dir
         self.functions = functions
-        self.queue: queue.Queue[JobRecord | None] = queue.Queue()
+        self.queue: queue.Queue[JobRecord | None] = queue.Queue() if jobs is None else jobs
         self.current: JobRecord | None = None
 
     def run(self) -> None:
@@ -350,3 +395,38 @@ class Worker(threading.Thread):
         if self.current is not None:
             self.current.control.cancel()
         self.queue.put(None)
+
+
+class WorkerPool:
+    """`size` workers on one queue: jobs start in order, up to `size` of them at the same time."""
+
+    def __init__(
+        self,
+        context: zmq.Context,
+        outbox: str,
+        config: EngineConfig,
+        data_dir: Path,
+        functions: dict[str, JobFunction],
+        size: int,
+    ):
+        self.queue: queue.Queue[JobRecord | None] = queue.Queue()
+        self.workers = [
+            Worker(context, outbox, config, data_dir, functions, self.queue, f"autoedit-worker-{i}")
+            for i in range(size)
+        ]
+
+    def start(self) -> None:
+        for worker in self.workers:
+            worker.start()
+
+    def stop(self) -> None:
+        for worker in self.workers:
+            worker.stop()  # cancels its running job and queues one end marker
+
+    def join(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        for worker in self.workers:
+            worker.join(timeout=max(0.0, deadline - time.monotonic()))
+
+    def is_alive(self) -> bool:
+        return any(worker.is_alive() for worker in self.workers)

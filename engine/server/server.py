@@ -29,7 +29,7 @@ from engine.config import EngineConfig
 from engine.errors import BadInput
 from engine.learning.store import EventStore, default_store
 from engine.server import requests, security
-from engine.server.jobs import JOB_FUNCTIONS, JobFunction, JobRecord, Worker, check_media
+from engine.server.jobs import JOB_FUNCTIONS, JobFunction, JobRecord, WorkerPool, check_media, pool_size
 
 log = logging.getLogger("autoedit.server")
 
@@ -74,7 +74,7 @@ class EngineServer:
         self._auth = None
         self._router: zmq.Socket | None = None
         self._inbox: zmq.Socket | None = None
-        self._worker: Worker | None = None
+        self._worker: WorkerPool | None = None
 
     # ------------------------------------------------------------------ life
     def bind(self) -> None:
@@ -101,7 +101,9 @@ class EngineServer:
         outbox = f"inproc://autoedit-worker-{self.instance}"
         self._inbox = self._context.socket(zmq.PULL)
         self._inbox.bind(outbox)
-        self._worker = Worker(self._context, outbox, self.config, self.data_dir, self.functions)
+        self._worker = WorkerPool(
+            self._context, outbox, self.config, self.data_dir, self.functions, pool_size(self.config)
+        )
         self._worker.start()
         log.info(
             "engine %s listening on %s (pid %d, data dir %s%s)",
@@ -359,6 +361,7 @@ class EngineServer:
             "uptime_s": round(time.time() - self.started, 3),
             "queued": sum(1 for r in self.jobs.values() if r.state == "queued"),
             "running": next((r.job_id for r in self.jobs.values() if r.state == "running"), None),
+            "running_jobs": [r.job_id for r in self.jobs.values() if r.state == "running"],
             "clients": len(self.peers),
         }
         if request.job_id is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import platform
 import signal
 import subprocess
 import sys
@@ -80,7 +81,7 @@ def test_cancel_stops_a_running_job_within_a_second(start_engine, make_client):
 
 
 def test_cancel_of_a_queued_job_and_busy_when_the_queue_is_full(start_engine, make_client):
-    engine = start_engine(max_queued_jobs=1)
+    engine = start_engine(max_queued_jobs=1, parallel_jobs=1)  # one job runs, the next one queues
     client = make_client(engine.endpoint)
     running = client.submit([{"path": str(PROBE_CLIP)}] * 20, "", kind="probe")
     _wait_for_progress(client, running, "decode")
@@ -96,6 +97,31 @@ def test_cancel_of_a_queued_job_and_busy_when_the_queue_is_full(start_engine, ma
     client.cancel(running)
     with pytest.raises(JobFailed):
         client.wait(running, timeout_s=10)
+
+
+def test_a_probe_answers_while_an_edit_runs_in_the_same_engine(start_engine, make_client, tmp_path):
+    # A cold edit (fresh data dir: deep in model work for a while) holds one of the pool's 2 workers.
+    clip = MEDIA / "talking_head" / "video_retalking" / "face_1.mp4"
+    engine = start_engine(
+        data_dir=tmp_path / "engine", parallel_jobs=2, env={"AUTOEDIT__PLANNER__BACKEND": "rules"}
+    )
+    client = make_client(engine.endpoint)
+    edit = client.submit([{"path": str(clip)}], "a short cut", {"target_duration": 3})
+    _wait_for_progress(client, edit, "decode", timeout_s=120)
+    probe = client.submit(
+        [{"path": str(MEDIA / "video_cuts" / "pyscenedetect_counter.mp4")}], "", kind="probe"
+    )
+    result = client.wait(probe, timeout_s=120)
+    assert result["type"] == "result" and result["report"]["media"][0]["video"]["frames"] > 0
+    status = client.status()
+    jobs = {job["job_id"]: job for job in status["jobs"]}
+    # the probe started after the edit and ended before it: it did not wait behind it
+    assert jobs[probe]["started"] >= jobs[edit]["started"]
+    assert jobs[edit]["state"] == "running" and edit in status["engine"]["running_jobs"]
+    assert jobs[probe]["node"] == jobs[edit]["node"] == platform.node()  # no cluster: this host
+    client.cancel(edit)
+    with pytest.raises(JobFailed):
+        client.wait(edit, timeout_s=30)
 
 
 def test_bad_media_is_refused_naming_the_file(start_engine, make_client, tmp_path):
