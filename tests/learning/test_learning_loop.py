@@ -14,7 +14,6 @@ import pytest
 
 from engine.learning.reward import reward_versions
 from engine.learning.simulate import (
-    SIMULATION_FOOTAGE,
     STEADY_FACES,
     EditRequest,
     Review,
@@ -27,8 +26,6 @@ from engine.learning.simulate import (
 )
 from engine.learning.trainer import read_state
 
-REPO = Path(__file__).resolve().parents[2]
-MEDIA = REPO / ".." / "shared" / "media"
 PROMPTS = ["a short highlight reel", "the best moments", "a quick teaser"]
 EVENTS = 100
 
@@ -114,14 +111,6 @@ def learn(taste: Taste, tmp: Path, shared_data: Path, media: list[str]) -> Learn
 def mean_utility(taste: Taste, reviews: list[Review]) -> float:
     values = [taste.utility(c) for r in reviews for c in r.clips]
     return sum(values) / len(values)
-
-
-@pytest.fixture(scope="module")
-def media() -> list[str]:
-    paths = [MEDIA / p for p in SIMULATION_FOOTAGE]
-    missing = [str(p) for p in paths if not p.is_file()]
-    assert not missing, f"shared media missing: {missing}"
-    return [str(p.resolve()) for p in paths]
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ from engine.learning.media_tastes import MediaEditor, MediaTaste, TrimmingEditor
 from engine.learning.pairs import preference_pairs
 from engine.learning.reward import train_reward
 from engine.learning.simulate import (
-    SIMULATION_FOOTAGE,
     EditRequest,
     Review,
     Reviewer,
@@ -27,8 +26,6 @@ from engine.learning.simulate import (
 )
 from engine.learning.store import default_store
 
-REPO = Path(__file__).resolve().parents[2]
-MEDIA = REPO / ".." / "shared" / "media"
 PROMPTS = ["a short highlight reel", "the best moments", "a quick teaser"]
 CACHES = ("analysis", "planning", "learning/visual")
 
@@ -91,14 +88,6 @@ def learn(
 def kept(reviews: list[Review]) -> float:
     judged = [ok for r in reviews for ok in r.accepted]
     return sum(judged) / len(judged)
-
-
-@pytest.fixture(scope="module")
-def media() -> list[str]:
-    paths = [MEDIA / p for p in SIMULATION_FOOTAGE]
-    missing = [str(p) for p in paths if not p.is_file()]
-    assert not missing, f"shared media missing: {missing}"
-    return [str(p.resolve()) for p in paths]
 
 
 @pytest.fixture(scope="module")
