@@ -9,6 +9,7 @@ are bridge.events' (DESIGN.md's one shape per kind).
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -18,7 +19,9 @@ from bridge import events
 from .vse_model import (
     PROP_APPLIED,
     PROP_DECISION,
+    PROP_METADATA,
     PROP_OFFLINE_IN,
+    PROP_SOURCE_RATE,
     PROP_STATUS,
     PROP_TIMELINE,
     PROP_TRACK,
@@ -60,6 +63,14 @@ def _frame_rate(strip: StripState, scene_rate: Fraction) -> Fraction:
     return strip.media_rate if strip.kind == "movie" and strip.media_rate else scene_rate
 
 
+def _clip_metadata(strip: StripState) -> dict[str, Any]:
+    try:
+        meta = json.loads(str(strip.props.get(PROP_METADATA) or "{}"))
+    except ValueError:
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
 def _trim(strip: StripState, recorded: tuple[int, int, int, int], now_source: int, rate: Fraction) -> dict:
     start, end, _channel, source = recorded
     unit = _frame_rate(strip, rate)
@@ -70,6 +81,10 @@ def _trim(strip: StripState, recorded: tuple[int, int, int, int], now_source: in
     else:
         kept_start = source_seconds(strip, rate)
     kept_end = kept_start + Fraction(strip.end - strip.start) / unit
+    jcut_head, jcut_tail = events.picture_offsets(_clip_metadata(strip))  # the decision's range, not the
+    clip_rate = parse_fraction(str(strip.props.get(PROP_SOURCE_RATE) or "0")) or unit  # picture's (J cut)
+    kept_start -= Fraction(jcut_head) / clip_rate
+    kept_end -= Fraction(jcut_tail) / clip_rate
     return events.trim_value(
         float(kept_start),
         float(kept_end),

@@ -54,6 +54,20 @@ def trim_value(
     return value
 
 
+def picture_offsets(clip_metadata: Any) -> tuple[int, int]:
+    """Frames (at the clip's rate) a J cut moved a picture clip's head and tail past its decision's own
+    range (`autoedit.j_cut.picture_offset_frames` in the OTIO): a trim's kept range is the decision's,
+    so a host takes these off the picture's range before `trim_value`."""
+    node: Any = clip_metadata
+    for key in ("autoedit", "j_cut", "picture_offset_frames"):
+        node = node.get(key) if hasattr(node, "get") else None
+    try:
+        head, tail = (int(f) for f in node)
+    except (TypeError, ValueError):
+        return (0, 0)
+    return (head, tail)
+
+
 def reorder_value(from_index: int, to_index: int) -> dict[str, Any]:
     """Positions among the decisions on the track the decision sits on, before and after the move."""
     value = {"from": int(from_index), "to": int(to_index)}

@@ -280,8 +280,8 @@ def edit_from_transcript(
         if owned:
             client.close()
     prompt = f"edit by transcript {path.name}"
-    timeline, session = importer.apply_result(
+    timeline, session, effect_notes = importer.apply_result(
         resolve, result, settings, fmt, f"AutoEdit - {path.stem}", prompt
     )
-    notes = [str(n) for n in (result.get("report") or {}).get("notes") or []]
+    notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
     return EditOutcome(timeline, session, result, notes)

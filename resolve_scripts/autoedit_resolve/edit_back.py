@@ -146,9 +146,12 @@ def diff(engine: TimelineInfo, edited: TimelineInfo) -> EditDiff:
         head = _frames(clip.source_start, rate) - _frames(d.source_start, rate)
         tail = _frames(clip.source_end, rate) - _frames(d.source_end, rate)
         if head or tail:
+            jcut_head, jcut_tail = events.picture_offsets(
+                d.metadata
+            )  # the decision's range, not the picture's
             value = events.trim_value(  # seconds from the file's first frame, as the engine counts
-                float(clip.source_start - d.media_origin),
-                float(clip.source_end - d.media_origin),
+                float(clip.source_start - d.media_origin - Fraction(jcut_head) / rate),
+                float(clip.source_end - d.media_origin - Fraction(jcut_tail) / rate),
                 head_frames=head,  # > 0: the editor started later (trimmed the head)
                 tail_frames=tail,  # < 0: the editor ended earlier (trimmed the tail)
                 rate=(rate.numerator, rate.denominator),

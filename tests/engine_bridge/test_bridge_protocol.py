@@ -174,3 +174,12 @@ def test_a_new_spool_adopts_what_a_dead_client_left_including_a_torn_line(tmp_pa
     assert not orphan.exists() and live.path.exists()
     live.close()
     spool.close()
+
+
+def test_a_j_cut_picture_offset_is_read_from_the_clip_metadata() -> None:
+    from bridge.events import picture_offsets
+
+    assert picture_offsets({"autoedit": {"j_cut": {"picture_offset_frames": [0, 6]}}}) == (0, 6)
+    assert picture_offsets({"autoedit": {"decision_id": "d1"}}) == (0, 0)
+    assert picture_offsets({"autoedit": {"j_cut": {"picture_offset_frames": "bad"}}}) == (0, 0)
+    assert picture_offsets(None) == (0, 0)
