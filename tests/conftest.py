@@ -62,15 +62,10 @@ def engine_data_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def _engine_environment(engine_data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
     """AUTOEDIT_DATA_DIR for code and subprocesses that get no --data-dir; nothing lands in ~/.cache."""
-    previous = {k: os.environ.get(k) for k in ("AUTOEDIT_DATA_DIR", "YOLO_CONFIG_DIR")}
-    os.environ["AUTOEDIT_DATA_DIR"] = str(engine_data_dir)
-    os.environ["YOLO_CONFIG_DIR"] = str(tmp_path_factory.mktemp("yolo-config"))
-    yield
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    with pytest.MonkeyPatch.context() as env:  # restored after the session
+        env.setenv("AUTOEDIT_DATA_DIR", str(engine_data_dir))
+        env.setenv("YOLO_CONFIG_DIR", str(tmp_path_factory.mktemp("yolo-config")))
+        yield
 
 
 @pytest.fixture(scope="session")

@@ -42,8 +42,9 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "RAY_AUTH_MODE": "token",
         "RAY_AUTH_TOKEN": secrets.token_hex(32),
     }
-    previous = {key: os.environ.get(key) for key in ray_env}
-    os.environ.update(ray_env)  # this process and the CLIs the tests run join with the same settings
+    patch = pytest.MonkeyPatch()  # this process and the CLIs the tests run join with the same settings
+    for key, value in ray_env.items():
+        patch.setenv(key, value)
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     argv = [
         str(Path(sys.executable).parent / "ray"),
@@ -79,11 +80,7 @@ def ray_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     for child in started:
         if child.is_running():
             child.kill()
-    for key, value in previous.items():
-        if value is None:
-            os.environ.pop(key, None)
-        else:
-            os.environ[key] = value
+    patch.undo()
 
 
 @pytest.fixture(scope="session")
