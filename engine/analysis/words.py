@@ -194,6 +194,7 @@ class WhisperXWords(_WordsAnalyser):
             "compute_type": self.config.analysis.asr_compute_type,
             "temperatures": list(self.config.analysis.asr_temperatures),
             **self.dialog_settings(),
+            "prompt": whisperx_asr_options(self.config.analysis)["initial_prompt"],
         }
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
@@ -219,7 +220,7 @@ class WhisperXWords(_WordsAnalyser):
             self.device,
             compute_type=self.config.analysis.asr_compute_type,
             language=self.config.analysis.asr_language,
-            asr_options={"temperatures": list(self.config.analysis.asr_temperatures)},
+            asr_options=whisperx_asr_options(self.config.analysis),
             local_files_only=True,
         )
         job.report("words", 0.1, "transcribing")
@@ -230,6 +231,16 @@ class WhisperXWords(_WordsAnalyser):
         )
         aligned = whisperx.align(result["segments"], align_model, metadata, audio, self.device)
         return {"words": words_from_whisperx(aligned)}
+
+
+def whisperx_asr_options(analysis: Any) -> dict[str, Any]:
+    """whisperx.load_model's `asr_options` (faster-whisper TranscriptionOptions). whisperx decodes its VAD
+    chunks in batches and gives every batch `initial_prompt` (asr.py generate_segment_batched), so the
+    filler prompt reaches every chunk without the 30 s windowing faster-whisper needs."""
+    return {
+        "temperatures": list(analysis.asr_temperatures),
+        "initial_prompt": FILLER_PROMPT if analysis.asr_filler_prompt else None,
+    }
 
 
 def words_from_whisperx(result: dict[str, Any]) -> list[dict[str, Any]]:
