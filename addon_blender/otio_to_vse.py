@@ -8,6 +8,7 @@ turns the plan into bpy calls.
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -257,6 +258,9 @@ def plan_from_timeline(
             )
             if kind == "sound":
                 strip.volume_keys = ducking_keys(meta, strip, scene_rate, start_frame)
+                strip.volume_keys = sorted(
+                    {**dict(strip.volume_keys), **dict(fade_keys(meta, strip, scene_rate))}.items()
+                )
             else:
                 strip.crop = reframe_crop(meta)
             plan.strips.append(strip)
@@ -361,6 +365,33 @@ def ducking_keys(
         frame = origin + round(Fraction(str(t)) * scene_rate)
         out[min(max(frame, strip.record_start), strip.record_end)] = round(gain, 6)
     return sorted(out.items())
+
+
+def fade_keys(meta: dict[str, Any], strip: StripPlan, scene_rate: Fraction) -> list[tuple[int, float]]:
+    """Volume keys (scene frame, linear gain) from `metadata["autoedit"]["audio_fade"]` ({"in_s", "out_s"}:
+    the dialog fades where its source jumps, so the join does not click). Blender hands a strip's animated
+    volume to the mixer once a frame, so a fade shorter than a frame (the engine's is 10 ms) becomes a
+    one-frame ramp; the keys' default Bezier easing is close to the engine's raised cosine. The ramp
+    ends on the strip's edge: 0 at its first frame, and 0 again at the frame after its last."""
+    fade = meta.get("audio_fade")
+    if not fade or not hasattr(fade, "get") or strip.duration < 2:
+        return []
+
+    def frames(key: str) -> int:
+        value = fade.get(key)
+        if not isinstance(value, int | float) or value <= 0:
+            return 0
+        return min(max(1, math.ceil(Fraction(str(value)) * scene_rate)), strip.duration // 2)
+
+    keys: dict[int, float] = {}
+    fade_in, fade_out = frames("in_s"), frames("out_s")
+    if fade_in:
+        keys[strip.record_start] = 0.0
+        keys[strip.record_start + fade_in] = strip.volume
+    if fade_out:
+        keys[strip.record_end - fade_out] = strip.volume
+        keys[strip.record_end] = 0.0
+    return sorted(keys.items())
 
 
 def reframe_crop(meta: dict[str, Any]) -> tuple[float, float, float, float] | None:

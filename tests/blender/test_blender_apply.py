@@ -39,7 +39,13 @@ def timeline_file(bpy_addon, media: Path, tmp_path_factory) -> Path:
     video.append(otio.schema.Transition(in_offset=rt(4, r), out_offset=rt(6, r)))
     video.append(clip("chaplin", CHAPLIN, 25.0, 50, 30, 241, "d3"))
     audio = otio.schema.Track(name="A1", kind=otio.schema.TrackKind.Audio)
-    audio.append(clip("titanic", TITANIC, 2997 / 125, 40, 30, 482, "d1"))
+    dialog = clip("titanic", TITANIC, 2997 / 125, 40, 30, 482, "d1")
+    dialog.metadata["autoedit"]["audio_fade"] = {
+        "in_s": 0.01,
+        "out_s": 0.01,
+        "shape": "cosine",
+    }  # the engine's
+    audio.append(dialog)
     # a disabled track, as the engine's separated stems come: placed, muted
     stem = otio.schema.Track(name="A3 dialog stem", kind=otio.schema.TrackKind.Audio)
     stem.enabled = False
@@ -92,6 +98,17 @@ def test_strips_land_on_exact_frames(applied) -> None:
     assert t["autoedit_decision_id"] == "d1" and t["autoedit_reason"] == "reason for titanic"
     assert t.color_tag == "COLOR_05"
     assert scene.frame_start == 1 and scene.frame_end == 79
+
+
+def test_dialog_fades_are_volume_keys_at_its_ends(applied) -> None:
+    # the engine's 10 ms fades (issue 13) as one-frame ramps: silent on the first frame and after the last
+    bpy, scene = applied
+    sound = {s.name: s for s in scene.sequence_editor.strips_all}["titanic.002"]
+    levels = {}
+    for frame in (1, 2, 15, 30, 31):
+        scene.frame_set(frame)
+        levels[frame] = round(sound.volume, 4)
+    assert levels == {1: 0.0, 2: 1.0, 15: 1.0, 30: 1.0, 31: 0.0}
 
 
 def test_pictures_at_cuts_are_the_planned_source_frames(applied, media: Path, decode, render) -> None:

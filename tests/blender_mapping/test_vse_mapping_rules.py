@@ -242,3 +242,20 @@ def test_a_disabled_audio_track_lands_muted() -> None:
     stem.append(clip("dialog stem", 24.0, 0, 48, path="/m/dialog.wav"))
     plan = otio_to_vse.plan_from_timeline(timeline(dialog, stem, rate=Fraction(24)), exists=lambda p: True)
     assert [(s.name, s.mute) for s in plan.strips] == [("mix", False), ("dialog stem", True)]
+
+
+def test_engine_audio_fades_become_one_frame_volume_ramps_at_the_joins() -> None:
+    # the engine's dialog: a jump in the source between a and b (a filler cut) fades both sides 10 ms;
+    # b runs on continuously into c, so that join has no fade
+    fade = {"in_s": 0.01, "out_s": 0.01, "shape": "cosine"}
+    dialog = otio.schema.Track(kind=otio.schema.TrackKind.Audio)
+    dialog.append(clip("a", 24.0, 0, 48, meta={"autoedit": {"audio_fade": fade}}))
+    dialog.append(clip("b", 24.0, 60, 24, meta={"autoedit": {"audio_fade": {"in_s": 0.01, "out_s": 0.0}}}))
+    dialog.append(clip("c", 24.0, 84, 24, meta={"autoedit": {"audio_fade": {"in_s": 0.0, "out_s": 0.05}}}))
+    dialog.append(clip("d", 24.0, 200, 1, meta={"autoedit": {"audio_fade": fade}}))
+    plan = otio_to_vse.plan_from_timeline(timeline(dialog, rate=Fraction(24)), exists=lambda p: True)
+    a, b, c, d = plan.strips
+    assert a.volume_keys == [(1, 0.0), (2, 1.0), (48, 1.0), (49, 0.0)]
+    assert b.volume_keys == [(49, 0.0), (50, 1.0)]
+    assert c.volume_keys == [(95, 1.0), (97, 0.0)]  # 50 ms at 24 fps: two frames
+    assert d.volume_keys == []  # one frame: nothing to ramp in
