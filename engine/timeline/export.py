@@ -7,7 +7,12 @@ Known adapter faults (DESIGN.md, re-checked in tests/timeline):
   helpers for exact rational ones while we write or read.
 - otio-cmx3600-adapter keeps one video track and drops audio: the EDL gets the picture track only
   (said in the file's title comment), and reading needs the rate we wrote with.
-- FCP7 XML drops metadata and track names: the .otio beside it keeps them.
+- FCP7 XML drops metadata and track names: the .otio beside it keeps them. Our dialog fades
+  (`audio_fade`, 10 ms at each join where the source jumps) are metadata the adapter cannot write as
+  volume keys; `_fcp7_ready()` turns each such join into the audio transition FCP7 has, a centred
+  "Cross Fade (+3dB)" of one frame each side of the cut (the adapter writes what the transition's
+  `fcp_xml` metadata says, and extends both clips into their handles).
+- CMX 3600 keeps none of it: the EDL is picture only, so no audio and no fades (its title says so).
 """
 
 from __future__ import annotations
@@ -104,6 +109,63 @@ def _edl_ready(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
     return out
 
 
+# FCP7's equal-power audio cross fade, as FCP7, Premiere and Resolve write it in their XML.
+AUDIO_CROSS_FADE = {
+    "name": "Cross Fade (+3dB)",
+    "effectid": "KGAudioTransCrossFade3dB",
+    "effecttype": "transition",
+    "mediatype": "audio",
+}
+
+
+def _fade(item: object, end: str) -> bool:
+    if not isinstance(item, otio.schema.Clip):
+        return False
+    fade = (item.metadata.get("autoedit") or {}).get("audio_fade") or {}
+    return bool(fade.get(end))
+
+
+def _has_handles(a: otio.schema.Clip, b: otio.schema.Clip, frame_a: otio.opentime.RationalTime,
+                 frame_b: otio.opentime.RationalTime) -> bool:  # fmt: skip
+    """A frame of media after the outgoing clip and before the incoming one, for the fade to play."""
+    avail_a, avail_b = a.available_range(), b.available_range()
+    return (
+        a.source_range.end_time_exclusive() + frame_a <= avail_a.end_time_exclusive()
+        and b.source_range.start_time - frame_b >= avail_b.start_time
+    )
+
+
+def _fcp7_ready(timeline: otio.schema.Timeline) -> otio.schema.Timeline:
+    """Dialog fades as FCP7 audio cross fades: where the clip before a join fades out and the one after
+    fades in, a centred one-frame-each-side Cross Fade (+3dB), if both have that frame of handle (the
+    frame played under the fade comes from what the cut removed, at falling level). Fades at the edit's
+    start and end have no neighbour to cross with: FCP7 gets a plain cut there."""
+    out = copy.deepcopy(timeline)
+    rate = _timeline_rate(out)
+    one = otio.opentime.RationalTime(1, rate)
+    for track in out.tracks:
+        if track.kind != otio.schema.TrackKind.Audio:
+            continue
+        k = 0
+        while k + 1 < len(track):
+            a, b = track[k], track[k + 1]
+            if _fade(a, "out_s") and _fade(b, "in_s"):
+                frame_a = otio.opentime.RationalTime(1, a.source_range.duration.rate)
+                frame_b = otio.opentime.RationalTime(1, b.source_range.duration.rate)
+                if _has_handles(a, b, frame_a, frame_b):
+                    fade = otio.schema.Transition(
+                        name=AUDIO_CROSS_FADE["name"],
+                        transition_type=otio.schema.TransitionTypes.SMPTE_Dissolve,
+                        in_offset=one,
+                        out_offset=one,
+                        metadata={"fcp_xml": {"alignment": "center", "effect": dict(AUDIO_CROSS_FADE)}},
+                    )
+                    track.insert(k + 1, fade)
+                    k += 1
+            k += 1
+    return out
+
+
 def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str | None = None) -> Path:
     """Write the timeline as otio|fcpxml|fcp7|edl; the format comes from `fmt` or the suffix."""
     path = Path(path)
@@ -117,6 +179,8 @@ def export_timeline(timeline: otio.schema.Timeline, path: str | Path, fmt: str |
             otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
     elif name == "edl":
         otio.adapters.write_to_file(_edl_ready(timeline), str(path), adapter_name=adapter)
+    elif name == "fcp7":
+        otio.adapters.write_to_file(_fcp7_ready(timeline), str(path), adapter_name=adapter)
     else:
         otio.adapters.write_to_file(timeline, str(path), adapter_name=adapter)
     return path
@@ -130,6 +194,8 @@ def export_string(timeline: otio.schema.Timeline, fmt: str) -> str:
             return otio.adapters.write_to_string(timeline, adapter_name=adapter)
     if name == "edl":
         return otio.adapters.write_to_string(_edl_ready(timeline), adapter_name=adapter)
+    if name == "fcp7":
+        return otio.adapters.write_to_string(_fcp7_ready(timeline), adapter_name=adapter)
     return otio.adapters.write_to_string(timeline, adapter_name=adapter)
 
 
