@@ -98,6 +98,10 @@ def apply_timeline(context: Any, timeline: Any, target: str, name: str) -> Any:
         scene[review.PROP_CONFIDENCE] = confidence
     key = transcript_view.TRANSCRIPTS_KEY
     scene[key] = transcript_view.merged_transcripts(str(scene.get(key, "")), timeline.metadata)
+    key = transcript_view.REMOVED_KEY
+    scene[key] = transcript_view.merged_removed(
+        str(scene.get(key, "")), timeline.metadata, plan.start_frame, plan.rate
+    )
     if plan.timeline_id:
         review.record_applied(scene, plan.timeline_id, {s.decision_id for s in plan.strips if s.decision_id})
     return scene

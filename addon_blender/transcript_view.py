@@ -4,6 +4,8 @@ kept (some strip of that file on the timeline plays it, at this scene frame) or 
 The engine writes each source's words into the timeline's metadata (`autoedit.transcripts`: path ->
 [[text, start s, end s, disfluency kind], ...]); applying a timeline keeps them in a scene property,
 so the panel still shows them after the edit is trimmed, and a word moved or cut by hand shows so.
+What the engine cut from the speech (`autoedit.speech_removed`: fillers, false starts, retakes, asides,
+each with its text, reason and the join's record time) is kept the same way, for the panel's list.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from .vse_model import NAMESPACE, StripState, source_seconds
 TRANSCRIPTS_KEY = (
     "autoedit_transcripts"  # scene property: {source path: [[text, start, end, kind], ...]} JSON
 )
+REMOVED_KEY = "autoedit_speech_removed"  # scene property: {source path: [[kind, text, reason, start, end,
+# scene frame of the join or -1], ...]} JSON
 KEPT_SHARE = 0.5  # a word is kept when a strip plays at least this much of it
 
 
@@ -34,6 +38,21 @@ class ShownWord:
     @property
     def kept(self) -> bool:
         return self.frame is not None
+
+
+@dataclass(frozen=True)
+class RemovedSpeech:
+    kind: str  # filler | repeat | false_start | retake | aside
+    text: str
+    reason: str
+    start: float  # seconds into the source
+    end: float
+    frame: int | None  # the scene frame of the join that closed over it; None: it has none
+
+    @property
+    def label(self) -> str:
+        kind = self.kind.replace("_", " ")
+        return f"{kind}: {self.text}" if self.text else kind
 
 
 def _key(path: str) -> str:
@@ -78,3 +97,34 @@ def shown_words(
                 break
         out.append(ShownWord(str(text), a, b, str(kind), frame))
     return out
+
+
+def merged_removed(stored: str, timeline_metadata: Any, start_frame: int, rate: Fraction) -> str:
+    """The scene property after a timeline is applied: each source it cut speech from gets its list
+    (the latest edit's), with the join's record time as a scene frame the way markers are placed."""
+    known: dict[str, Any] = json.loads(stored) if stored else {}
+    meta = timeline_metadata.get(NAMESPACE, {}) if hasattr(timeline_metadata, "get") else {}
+    entries = meta.get("speech_removed", []) if hasattr(meta, "get") else []
+    fresh: dict[str, list[list[Any]]] = {}
+    for entry in entries:
+        path = entry.get("path") if hasattr(entry, "get") else None
+        if not path:
+            continue
+        at = entry.get("record_s")
+        frame = start_frame + round(Fraction(str(at)) * rate) if isinstance(at, int | float) else -1
+        row = [str(entry.get("kind") or ""), str(entry.get("text") or ""), str(entry.get("reason") or "")]
+        fresh.setdefault(_key(str(path)), []).append(
+            [*row, float(entry.get("start", 0.0)), float(entry.get("end", 0.0)), frame]
+        )
+    known.update(fresh)
+    return json.dumps(known)
+
+
+def removed_of(stored: str, path: str | None) -> list[RemovedSpeech]:
+    if not stored or not path:
+        return []
+    rows = json.loads(stored).get(_key(path), [])
+    return [
+        RemovedSpeech(str(k), str(t), str(r), float(a), float(b), int(f) if int(f) >= 0 else None)
+        for k, t, r, a, b, f in rows
+    ]

@@ -97,6 +97,11 @@ def active_transcript(scene) -> tuple[str | None, list[transcript_view.ShownWord
     return strip.path, transcript_view.shown_words(words, state.strips, strip.path, state.rate)
 
 
+def active_removed(scene, path: str | None) -> list[transcript_view.RemovedSpeech]:
+    """What the engine cut from the speech of `path` (the active strip's source), with the joins' frames."""
+    return transcript_view.removed_of(str(scene.get(transcript_view.REMOVED_KEY, "")), path)
+
+
 class SEQUENCER_PT_autoedit_transcript(bpy.types.Panel):
     """The selected strip's source as words: kept ones jump the playhead there, cut ones show red."""
 
@@ -131,6 +136,17 @@ class SEQUENCER_PT_autoedit_transcript(bpy.types.Panel):
                 else:
                     cell.alert = True  # cut: red, and nowhere to go
                     cell.label(text=label)
+        removed = active_removed(context.scene, path)
+        if removed:
+            box = layout.box()
+            box.label(text=f"Cut from the speech ({len(removed)})", icon="MUTE_IPO_ON")
+            for r in removed:
+                row = box.row(align=True)
+                if r.frame is not None:  # its join: the red marker of the same name sits there
+                    row.operator("autoedit.transcript_seek", text=r.label, icon="MARKER").frame = r.frame
+                else:
+                    row.label(text=f"{r.label} (in a stretch left out)")
+                row.label(text=r.reason)
 
 
 def header_menu(self, context):  # noqa: ARG001

@@ -477,6 +477,9 @@ def run_edit(
         clips, items, spec.model_dump(mode="json"), prompt, timeline_id, models, rate, music_analysis,
         selection.music_start, reframes, jl_cuts=bool(opts.get("jl_cuts", True)),
     )  # fmt: skip
+    from engine.timeline.speech_marks import mark_removed_speech
+
+    speech_removed = mark_removed_speech(timeline, clips, speech_removed, rate)  # + record_s, host markers
     from engine.effects.apply import add_effects
 
     effects = add_effects(timeline, prompt, items, config, data_dir, job.sub("effects", 0.9, 0.95))
