@@ -223,11 +223,116 @@ def send_edit_back(
 # -- edit by transcript: the same text file round trip as `autoedit transcript` / `edit --from-transcript`
 
 
-def _finished(client: Any, job_id: str, on_progress: ProgressFn | None) -> dict[str, Any]:
-    while True:
-        result = pump(client, job_id, 200, on_progress)
-        if result is not None:
-            return result
+TRANSCRIPT = "transcript"  # the job kinds of `autoedit transcript` and `autoedit edit --from-transcript`
+TRANSCRIPT_EDIT = "transcript_edit"
+
+
+@dataclass
+class TranscriptWritten:
+    path: Any  # the text file written
+    words: int
+
+
+class TranscriptJob:
+    """One half of the round trip: `kind` TRANSCRIPT writes the selected clips' (or the timeline's) words
+    to `path`, TRANSCRIPT_EDIT makes a new timeline of the words the edited file at `path` keeps, in its
+    order, frame-exact. start() submits and step() pumps, as EditJob does, so the dialog's timer can drive
+    it; run() is the blocking form."""
+
+    def __init__(
+        self,
+        resolve: Any,
+        settings: HostSettings,
+        kind: str,
+        path: Any,
+        source: str = media_refs.SELECTED_CLIPS,
+        client: Any = None,
+    ):
+        if kind not in (TRANSCRIPT, TRANSCRIPT_EDIT):
+            raise HostError(f"Unknown transcript job {kind!r}.")
+        self.resolve, self.settings, self.kind, self.source = resolve, settings, kind, source
+        self.path = path
+        self._client = client
+        self._owned = client is None
+        self.job_id: str | None = None
+        self.progress = ("", 0.0, "")
+        self.outcome: TranscriptWritten | EditOutcome | None = None
+        self._listener: ProgressFn | None = None
+
+    def start(self) -> str:
+        from pathlib import Path
+
+        path = Path(str(self.path or "").strip()).expanduser()
+        if not str(self.path or "").strip():
+            raise HostError("Type the transcript file's full path (e.g. /home/me/interview.txt).")
+        self.path = path
+        if self.kind == TRANSCRIPT:
+            media = media_refs.collect(self.resolve, self.source)
+        else:
+            if not path.is_file():
+                raise HostError(f"No transcript file at {path}.")
+            if importer.import_format(self.resolve) != importer.OTIO:
+                raise HostError("Edit by transcript imports OTIO timelines: it needs Resolve 18.5 or later.")
+            media = [{"path": str(path)}]
+        if self._client is None:
+            self._client = make_client(self.settings)
+        self.job_id = submit_job(self._client, media, "", {}, kind=self.kind)
+        return self.job_id
+
+    def step(self, timeout_ms: int = 0) -> TranscriptWritten | EditOutcome | None:
+        if self.outcome is not None:
+            return self.outcome
+        if self.job_id is None:
+            raise HostError("The job was not started.")
+        try:
+            result = pump(self._client, self.job_id, timeout_ms, self._on_progress)
+            if result is None:
+                return None
+            self.outcome = self._finish(result)
+        except BaseException:
+            self.close()
+            raise
+        self.close()
+        return self.outcome
+
+    def _finish(self, result: dict[str, Any]) -> TranscriptWritten | EditOutcome:
+        path = self.path
+        if self.kind == TRANSCRIPT:
+            report = result.get("report") or {}
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(str(report.get("text", "")), encoding="utf-8")
+            return TranscriptWritten(path, int(report.get("words", 0)))
+        timeline, session, effect_notes = importer.apply_result(
+            self.resolve, result, self.settings, importer.OTIO, f"AutoEdit - {path.stem}",
+            f"edit by transcript {path.name}",
+        )  # fmt: skip
+        notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
+        return EditOutcome(timeline, session, result, notes)
+
+    def cancel(self) -> None:
+        if self.job_id is not None and self._client is not None and self.outcome is None:
+            self._client.cancel(self.job_id)
+
+    def run(self, on_progress: ProgressFn | None = None) -> TranscriptWritten | EditOutcome:
+        self._listener = on_progress
+        try:
+            self.start()
+            while True:
+                outcome = self.step(200)
+                if outcome is not None:
+                    return outcome
+        finally:
+            self.close()
+
+    def _on_progress(self, stage: str, fraction: float, message: str) -> None:
+        self.progress = (stage, fraction, message)
+        if self._listener is not None:
+            self._listener(stage, fraction, message)
+
+    def close(self) -> None:
+        if self._owned and self._client is not None:
+            self._client.close()
+            self._client = None
 
 
 def write_transcript(
@@ -240,20 +345,8 @@ def write_transcript(
 ) -> int:
     """The selected clips' (or the timeline's) words as text to edit in any text editor; returns the
     number of words written. Delete words or paragraphs, move paragraphs, then `edit_from_transcript`."""
-    from pathlib import Path
-
-    media = media_refs.collect(resolve, source)
-    client, owned = _client(settings, client)
-    try:
-        job_id = submit_job(client, media, "", {}, kind="transcript")
-        report = _finished(client, job_id, on_progress).get("report") or {}
-    finally:
-        if owned:
-            client.close()
-    out = Path(out_path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(str(report.get("text", "")), encoding="utf-8")
-    return int(report.get("words", 0))
+    done = TranscriptJob(resolve, settings, TRANSCRIPT, out_path, source, client).run(on_progress)
+    return done.words if isinstance(done, TranscriptWritten) else 0
 
 
 def edit_from_transcript(
@@ -264,24 +357,7 @@ def edit_from_transcript(
     on_progress: ProgressFn | None = None,
 ) -> EditOutcome:
     """A new timeline of the words the edited transcript keeps, in its order, frame-exact."""
-    from pathlib import Path
-
-    path = Path(transcript_path)
-    if not path.is_file():
-        raise HostError(f"No transcript file at {path}.")
-    fmt = importer.import_format(resolve)
-    if fmt != importer.OTIO:
-        raise HostError("Edit by transcript imports OTIO timelines: it needs Resolve 18.5 or later.")
-    client, owned = _client(settings, client)
-    try:
-        job_id = submit_job(client, [{"path": str(path)}], "", {}, kind="transcript_edit")
-        result = _finished(client, job_id, on_progress)
-    finally:
-        if owned:
-            client.close()
-    prompt = f"edit by transcript {path.name}"
-    timeline, session, effect_notes = importer.apply_result(
-        resolve, result, settings, fmt, f"AutoEdit - {path.stem}", prompt
-    )
-    notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
-    return EditOutcome(timeline, session, result, notes)
+    done = TranscriptJob(resolve, settings, TRANSCRIPT_EDIT, transcript_path, client=client).run(on_progress)
+    if not isinstance(done, EditOutcome):
+        raise HostError("The engine's answer to the transcript edit had no timeline.")
+    return done

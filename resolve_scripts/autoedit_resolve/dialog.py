@@ -1,7 +1,9 @@
 """The Auto Edit dialog: a UIManager window inside Resolve, console prompts everywhere else.
 
-Both produce the same thing: an action ("edit" | "feedback" | "edit-back") and, for "edit", an
-EditRequest parsed by `request_from_values` from the strings the user typed. The UIManager window uses
+Both produce the same thing: an action ("edit" | "feedback" | "edit-back" | "transcript" |
+"from-transcript") and, for "edit", an EditRequest parsed by `request_from_values` from the strings the
+user typed; for the transcript round trip, a TranscriptRequest (the text file, and where the words come
+from). The UIManager window uses
 Fusion's UI Manager (fusion.UIManager + bmd.UIDispatcher), which Resolve exposes to scripts run from
 Workspace > Scripts; it is not part of the Resolve scripting README, so the window is used only when
 both objects are there, and the job is pumped from a UI timer so the window stays responsive.
@@ -11,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from .actions import ASPECTS, EditRequest
@@ -20,13 +23,19 @@ from .media_refs import CURRENT_TIMELINE, SELECTED_CLIPS
 EDIT = "edit"
 FEEDBACK = "feedback"
 EDIT_BACK = "edit-back"
+TRANSCRIPT = "transcript"  # write the clips' words to a text file to edit
+FROM_TRANSCRIPT = "from-transcript"  # the edited text file -> a new timeline
 ACTIONS = {
     "1": EDIT,
     "2": FEEDBACK,
     "3": EDIT_BACK,
+    "4": TRANSCRIPT,
+    "5": FROM_TRANSCRIPT,
     EDIT: EDIT,
     FEEDBACK: FEEDBACK,
     EDIT_BACK: EDIT_BACK,
+    TRANSCRIPT: TRANSCRIPT,
+    FROM_TRANSCRIPT: FROM_TRANSCRIPT,
 }
 SOURCES = {
     "1": SELECTED_CLIPS,
@@ -50,6 +59,25 @@ def parse_duration(text: str | None) -> float | None:
     if value <= 0:
         raise HostError("Duration must be more than 0 seconds.")
     return value
+
+
+@dataclass(frozen=True)
+class TranscriptRequest:
+    path: str  # the text file: written by TRANSCRIPT, read by FROM_TRANSCRIPT
+    source: str = SELECTED_CLIPS  # whose words TRANSCRIPT writes
+
+
+def transcript_from_values(values: dict[str, Any]) -> TranscriptRequest:
+    """The window's (or the prompts') transcript path and media source -> a TranscriptRequest."""
+    path = str(values.get("transcript") or "").strip()
+    if not path:
+        raise HostError("Type the transcript file's full path (e.g. /home/me/interview.txt).")
+    source = SOURCES.get(str(values.get("source") or SELECTED_CLIPS).strip())
+    if source is None:
+        raise HostError(
+            f"Media source must be 1 (selected clips) or 2 (current timeline), not {values.get('source')!r}."
+        )
+    return TranscriptRequest(path, source)
 
 
 def request_from_values(values: dict[str, Any]) -> EditRequest:
@@ -80,12 +108,23 @@ def request_from_values(values: dict[str, Any]) -> EditRequest:
 
 def console_prompts(
     ask: Callable[[str], str] = input, say: Callable[[str], None] = print
-) -> tuple[str, EditRequest | None]:
+) -> tuple[str, EditRequest | TranscriptRequest | None]:
     """Questions on the console (Resolve's Console window, or a terminal for external scripting)."""
-    say("AutoEdit - 1) Auto Edit  2) Send feedback (clip colours/flags)  3) Send my edit back")
+    say(
+        "AutoEdit - 1) Auto Edit  2) Send feedback (clip colours/flags)  3) Send my edit back  "
+        "4) Write transcript  5) Edit from transcript"
+    )
     action = ACTIONS.get(ask("Action [1]: ").strip() or "1")
     if action is None:
-        raise HostError("Choose 1, 2 or 3.")
+        raise HostError("Choose 1, 2, 3, 4 or 5.")
+    if action == TRANSCRIPT:
+        values = {
+            "source": ask("Media: 1) selected Media Pool clips  2) current timeline [1]: ") or "1",
+            "transcript": ask("Write the transcript to (full path of a .txt file): "),
+        }
+        return action, transcript_from_values(values)
+    if action == FROM_TRANSCRIPT:
+        return action, transcript_from_values({"transcript": ask("Edited transcript file (full path): ")})
     if action != EDIT:
         return action, None
     values = {
@@ -108,7 +147,7 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
     ui = fusion.UIManager
     disp = bmd.UIDispatcher(ui)
     win = disp.AddWindow(
-        {"ID": "AutoEditWin", "WindowTitle": "AutoEdit", "Geometry": [200, 200, 560, 330]},
+        {"ID": "AutoEditWin", "WindowTitle": "AutoEdit", "Geometry": [200, 200, 620, 370]},
         ui.VGroup(
             [
                 ui.HGroup(
@@ -132,6 +171,14 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
                     [
                         ui.Label({"Text": "Music", "Weight": 0.2}),
                         ui.LineEdit({"ID": "music", "PlaceholderText": "full path (optional)"}),
+                    ]
+                ),
+                ui.HGroup(
+                    [
+                        ui.Label({"Text": "Transcript", "Weight": 0.2}),
+                        ui.LineEdit({"ID": "transcript", "PlaceholderText": "full path of a .txt file"}),
+                        ui.Button({"ID": "transcriptout", "Text": "Write transcript"}),
+                        ui.Button({"ID": "transcriptin", "Text": "Edit from transcript"}),
                     ]
                 ),
                 ui.HGroup(
@@ -193,6 +240,7 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
             "aspect": items["aspect"].CurrentText,
             "style": items["style"].Text,
             "music": items["music"].Text,
+            "transcript": items["transcript"].Text,
         }
 
     def run(action: str) -> None:
@@ -221,6 +269,8 @@ def uimanager_dialog(fusion: Any, bmd: Any, on_action: Callable[[str, dict[str, 
     win.On.edit.Clicked = lambda ev: run(EDIT)
     win.On.feedback.Clicked = lambda ev: run(FEEDBACK)
     win.On.editback.Clicked = lambda ev: run(EDIT_BACK)
+    win.On.transcriptout.Clicked = lambda ev: run(TRANSCRIPT)
+    win.On.transcriptin.Clicked = lambda ev: run(FROM_TRANSCRIPT)
     win.On.cancel.Clicked = on_cancel
     disp.On.Timeout = on_pump
     win.On.AutoEditWin.Close = lambda ev: disp.ExitLoop()

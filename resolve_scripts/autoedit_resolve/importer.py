@@ -15,7 +15,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import effects_map, marks
+from . import effects_map, marks, speech_notes
 from .errors import HostError
 from .otio_json import ClipInfo, TimelineInfo, parse_timeline
 from .resolve_host import (
@@ -195,7 +195,11 @@ def apply_result(
     timeline = import_as_new_timeline(resolve, files, base_name)
     timeline_id = str(result["timeline_id"])
     marked = annotate(timeline, engine, timeline_id, prompt)
+    speech_notes.add_speech_markers(timeline, engine, timeline_rate(timeline))
     effect_notes = apply_effects(timeline, engine)
+    fades = speech_notes.fade_note(engine) if files.fmt == OTIO else None  # FCP7 XML has them
+    if fades:
+        effect_notes.append(fades)
     if not marked and any(c.decision_id for c in engine.clips):
         raise HostError(
             f"Imported '{timeline.GetName()}' but could not match its clips to the engine's decisions; "
