@@ -170,6 +170,12 @@ function M.apply_plan(resolve, plan)
       end
     end
   end
+  for _, sm in ipairs(plan.speech_markers or {}) do -- what the speech edit cut, at its joins
+    local frame = math.floor(sm.record_s * fps + 0.5)
+    if not tl:AddMarker(frame, sm.color, sm.name, sm.note, 1, sm.custom_data) then
+      tl:AddMarker(frame + 1, sm.color, sm.name, sm.note, 1, sm.custom_data)
+    end
+  end
   return tl, marked
 end
 
@@ -214,6 +220,26 @@ function M.edit(resolve, values)
   return true, string.format("Created timeline '%s' (%d clips marked for review).", tl:GetName(), marked)
 end
 
+function M.transcript(resolve, values) -- the clips' words to a text file to edit
+  local media, err = M.collect_media(resolve, values.source)
+  if not media then return false, err end
+  local req = path_join(AUTOEDIT_WORK_DIR, 'transcript-' .. tostring(os.time()) .. '.json')
+  write_file(req, M.json({ media = media, transcript = values.transcript }))
+  return M.run_helper({ 'transcript', '--request', req })
+end
+
+function M.from_transcript(resolve, values) -- the edited text file -> a new timeline
+  local stamp = tostring(os.time())
+  local req = path_join(AUTOEDIT_WORK_DIR, 'transcript-edit-' .. stamp .. '.json')
+  local plan_path = path_join(AUTOEDIT_WORK_DIR, 'plan-' .. stamp .. '.lua')
+  write_file(req, M.json({ transcript = values.transcript, resolve_version = list(resolve:GetVersion()) }))
+  local ok, msg = M.run_helper({ 'transcript-edit', '--request', req, '--plan', plan_path })
+  if not ok then return false, msg end
+  local tl, marked = M.apply_plan(resolve, dofile(plan_path))
+  if not tl then return false, marked end
+  return true, string.format("Created timeline '%s' from the edited transcript.", tl:GetName())
+end
+
 function M.feedback(resolve, edit_back)
   local tl = resolve:GetProjectManager():GetCurrentProject():GetCurrentTimeline()
   if not tl then return false, 'Open the AutoEdit timeline you reviewed.' end
@@ -232,7 +258,7 @@ end
 function M.dialog(resolve)
   local ui = fu.UIManager
   local disp = bmd.UIDispatcher(ui)
-  local win = disp:AddWindow({ ID = 'AutoEditFree', WindowTitle = 'AutoEdit (Free)', Geometry = { 200, 200, 520, 280 } },
+  local win = disp:AddWindow({ ID = 'AutoEditFree', WindowTitle = 'AutoEdit (Free)', Geometry = { 200, 200, 600, 320 } },
     ui:VGroup({
       ui:HGroup({ ui:Label({ Text = 'Prompt', Weight = 0.2 }), ui:LineEdit({ ID = 'prompt' }) }),
       ui:HGroup({ ui:Label({ Text = 'Media', Weight = 0.2 }), ui:ComboBox({ ID = 'source' }) }),
@@ -240,6 +266,9 @@ function M.dialog(resolve)
       ui:HGroup({ ui:Label({ Text = 'Aspect', Weight = 0.2 }), ui:ComboBox({ ID = 'aspect' }) }),
       ui:HGroup({ ui:Label({ Text = 'Style', Weight = 0.2 }), ui:LineEdit({ ID = 'style' }) }),
       ui:HGroup({ ui:Label({ Text = 'Music', Weight = 0.2 }), ui:LineEdit({ ID = 'music' }) }),
+      ui:HGroup({ ui:Label({ Text = 'Transcript', Weight = 0.2 }), ui:LineEdit({ ID = 'transcript' }),
+                  ui:Button({ ID = 'transcriptout', Text = 'Write transcript' }),
+                  ui:Button({ ID = 'transcriptin', Text = 'Edit from transcript' }) }),
       ui:HGroup({ ui:Button({ ID = 'edit', Text = 'Auto Edit' }), ui:Button({ ID = 'feedback', Text = 'Send feedback' }),
                   ui:Button({ ID = 'editback', Text = 'Send my edit back' }) }),
       ui:Label({ ID = 'status', Text = 'Green = accept, Orange (or a Red flag) = reject.', WordWrap = true }),
@@ -255,6 +284,15 @@ function M.dialog(resolve)
       prompt = items.prompt.Text, source = (items.source.CurrentIndex == 1) and 'timeline' or 'selected',
       duration = items.duration.Text, aspect = items.aspect.CurrentText, style = items.style.Text, music = items.music.Text,
     }))
+  end
+  function win.On.transcriptout.Clicked(ev)
+    items.status.Text = 'Transcribing... (progress in Workspace > Console)'
+    show(M.transcript(resolve, { source = (items.source.CurrentIndex == 1) and 'timeline' or 'selected',
+                                 transcript = items.transcript.Text }))
+  end
+  function win.On.transcriptin.Clicked(ev)
+    items.status.Text = 'Editing from the transcript... (progress in Workspace > Console)'
+    show(M.from_transcript(resolve, { transcript = items.transcript.Text }))
   end
   function win.On.feedback.Clicked(ev) show(M.feedback(resolve, false)) end
   function win.On.editback.Clicked(ev) show(M.feedback(resolve, true)) end

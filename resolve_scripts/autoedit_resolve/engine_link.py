@@ -103,9 +103,10 @@ def run_job(
     options: dict[str, Any],
     on_progress: ProgressFn | None = None,
     timeout_s: float | None = None,
+    kind: str = "edit",
 ) -> dict[str, Any]:
-    """Blocking: submit and pump until the result (host_cli's job command)."""
-    job_id = submit_job(client, media, prompt, options)
+    """Blocking: submit and pump until the result (host_cli's job and transcript commands)."""
+    job_id = submit_job(client, media, prompt, options, kind=kind)
     deadline = None if timeout_s is None else time.monotonic() + timeout_s
     while True:
         result = pump(client, job_id, 200, on_progress)

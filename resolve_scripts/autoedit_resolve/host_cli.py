@@ -8,6 +8,9 @@ and this helper does the engine work through the same code as the Python entry:
                                                     -> engine job -> result files
                                                     + a Lua table telling the script what to import
                                                     and which marker/colour goes on which clip
+    transcript --request REQ.json                   {"media", "transcript"} -> the words, written to that file
+    transcript-edit --request REQ.json --plan PLAN.lua   {"transcript"} -> the edited transcript's
+                                                    timeline, described like a job's plan
     review    --snapshot SNAP.json                  the marks the script read -> accept/reject events
     edit-back --snapshot SNAP.json --exported F     Resolve's OTIO export -> trim/reorder/reject events
 
@@ -20,10 +23,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from . import actions, dialog, edit_back, importer, review
+from . import actions, dialog, edit_back, importer, review, speech_notes
 from .errors import HostError
 from .otio_json import parse_timeline
 from .resolve_host import OTIO_IMPORT_SINCE
@@ -80,6 +84,7 @@ def plan_for(
         settings.sessions_dir,
         Session(timeline_id, base, None, str(files.engine_otio), str(files.to_import), files.fmt, prompt),
     )
+    rate = engine.rate or Fraction(25)
     tracks = []
     for index in range(1, engine.track_count("Video") + 1):
         tracks.append(
@@ -107,7 +112,18 @@ def plan_for(
         "decision_marker": {"color": marks.DECISION_MARKER_COLOR, "name": marks.DECISION_MARKER_NAME},
         "review_color": marks.REVIEW_CLIP_COLOR,
         "tracks": tracks,
-        "notes": [str(n) for n in (result.get("report") or {}).get("notes") or []],
+        "speech_markers": [  # what the speech edit cut, at its joins (speech_notes)
+            {
+                "record_s": float(Fraction(m.frame) / rate),
+                "color": speech_notes.SPEECH_MARKER_COLOR,
+                "name": m.name,
+                "note": m.note,
+                "custom_data": m.custom_data,
+            }
+            for m in speech_notes.speech_markers(engine, rate)
+        ],  # fmt: skip
+        "notes": [str(n) for n in (result.get("report") or {}).get("notes") or []]
+        + ([fades] if (fades := speech_notes.fade_note(engine)) and files.fmt == importer.OTIO else []),
     }
 
 
@@ -128,6 +144,47 @@ def cmd_job(args: argparse.Namespace, settings: HostSettings) -> str:
     finally:
         client.close()
     plan = plan_for(result, settings, fmt, request)
+    Path(args.plan).write_text("return " + lua_literal(plan) + "\n", encoding="utf-8")
+    return f"{sum(len(t) for t in plan['tracks'])} clips to import from {plan['import_path']}"
+
+
+def cmd_transcript(args: argparse.Namespace, settings: HostSettings) -> str:
+    from .engine_link import make_client, run_job
+
+    req = json.loads(Path(args.request).read_text(encoding="utf-8"))
+    asked = dialog.transcript_from_values({"transcript": req.get("transcript")})
+    media = [m for m in req.get("media") or [] if m.get("path")]
+    if not media:
+        raise HostError("No media: select clips in the Media Pool or open a timeline with clips.")
+    client = make_client(settings)
+    try:
+        result = run_job(client, media, "", {}, _progress, kind=actions.TRANSCRIPT)
+    finally:
+        client.close()
+    report = result.get("report") or {}
+    out = Path(asked.path).expanduser()
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(str(report.get("text", "")), encoding="utf-8")
+    return f"Wrote {int(report.get('words', 0))} words to {out}"
+
+
+def cmd_transcript_edit(args: argparse.Namespace, settings: HostSettings) -> str:
+    from .engine_link import make_client, run_job
+
+    req = json.loads(Path(args.request).read_text(encoding="utf-8"))
+    path = Path(dialog.transcript_from_values({"transcript": req.get("transcript")}).path).expanduser()
+    if not path.is_file():
+        raise HostError(f"No transcript file at {path}.")
+    version = tuple(int(v) for v in (req.get("resolve_version") or [0, 0])[:2])
+    if version < OTIO_IMPORT_SINCE:
+        raise HostError("Edit by transcript imports OTIO timelines: it needs Resolve 18.5 or later.")
+    client = make_client(settings)
+    try:
+        result = run_job(client, [{"path": str(path)}], "", {}, _progress, kind=actions.TRANSCRIPT_EDIT)
+    finally:
+        client.close()
+    request = actions.EditRequest(f"edit by transcript {path.name}", timeline_name=f"AutoEdit - {path.stem}")
+    plan = plan_for(result, settings, importer.OTIO, request)
     Path(args.plan).write_text("return " + lua_literal(plan) + "\n", encoding="utf-8")
     return f"{sum(len(t) for t in plan['tracks'])} clips to import from {plan['import_path']}"
 
@@ -167,6 +224,11 @@ def build_parser() -> argparse.ArgumentParser:
     job = subs.add_parser("job")
     job.add_argument("--request", required=True)
     job.add_argument("--plan", required=True)
+    transcript = subs.add_parser("transcript")
+    transcript.add_argument("--request", required=True)
+    transcript_edit = subs.add_parser("transcript-edit")
+    transcript_edit.add_argument("--request", required=True)
+    transcript_edit.add_argument("--plan", required=True)
     for name in ("review", "edit-back"):
         sub = subs.add_parser(name)
         sub.add_argument("--snapshot", required=True)
@@ -179,7 +241,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     settings = load_settings(args.settings)
-    command = {"job": cmd_job, "review": cmd_review, "edit-back": cmd_edit_back}[args.command]
+    command = {
+        "job": cmd_job,
+        "transcript": cmd_transcript,
+        "transcript-edit": cmd_transcript_edit,
+        "review": cmd_review,
+        "edit-back": cmd_edit_back,
+    }[args.command]
     try:
         summary = command(args, settings)
     except HostError as exc:
