@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from . import edit_back, importer, media_refs, review
 from .engine_link import ProgressFn, event_factory, make_client, pump, submit_job
@@ -17,6 +17,7 @@ from .session import Session, save
 from .settings import HostSettings
 
 ASPECTS = ("16:9", "9:16", "1:1", "4:5")
+Outcome = TypeVar("Outcome")
 
 
 @dataclass
@@ -77,40 +78,33 @@ def _client(settings: HostSettings, client: Any) -> tuple[Any, bool]:
     return (client, False) if client is not None else (make_client(settings), True)
 
 
-class EditJob:
-    """One Auto Edit: start() submits, step() pumps (call it from a UI timer), the result is imported.
+class _EngineJob(Generic[Outcome]):
+    """What every host job shares: start() submits, step() pumps (call it from a UI timer) and hands the
+    engine's result to `_finish`, cancel() asks the engine to stop; `run()` is the blocking form."""
 
-    `run()` is the blocking form for the console; the dialog calls `step()` from a UIManager timer so
-    the window stays responsive and Cancel works.
-    """
-
-    def __init__(self, resolve: Any, request: EditRequest, settings: HostSettings, client: Any = None):
+    def __init__(self, resolve: Any, settings: HostSettings, client: Any = None):
         self.resolve = resolve
-        self.request = request
         self.settings = settings
         self._client = client
         self._owned = client is None
         self.job_id: str | None = None
-        self.fmt = importer.OTIO
         self.progress = ("", 0.0, "")  # stage, fraction, message
-        self.outcome: EditOutcome | None = None
+        self.outcome: Outcome | None = None
+        self._listener: ProgressFn | None = None
 
     def start(self) -> str:
-        self.request.validate()
-        media = media_refs.collect(self.resolve, self.request.source)
-        self.fmt = importer.import_format(self.resolve)
+        raise NotImplementedError
+
+    def _finish(self, result: dict[str, Any]) -> Outcome:
+        raise NotImplementedError
+
+    def _client_now(self) -> Any:
         if self._client is None:
             self._client = make_client(self.settings)
-        self.job_id = submit_job(
-            self._client,
-            media,
-            self.request.prompt.strip(),
-            self.settings.job_options(self.request.options(self.fmt)),
-        )
-        return self.job_id
+        return self._client
 
-    def step(self, timeout_ms: int = 0) -> EditOutcome | None:
-        """Read what the engine sent; returns the outcome once the timeline is imported, else None."""
+    def step(self, timeout_ms: int = 0) -> Outcome | None:
+        """Read what the engine sent; returns the outcome once the job's result is handled, else None."""
         if self.outcome is not None:
             return self.outcome
         if self.job_id is None:
@@ -119,16 +113,10 @@ class EditJob:
             result = pump(self._client, self.job_id, timeout_ms, self._on_progress)
             if result is None:
                 return None
-            prompt = self.request.prompt.strip()
-            base = self.request.timeline_name or f"AutoEdit - {prompt[:40]}"
-            timeline, session, effect_notes = importer.apply_result(
-                self.resolve, result, self.settings, self.fmt, base, prompt
-            )
+            self.outcome = self._finish(result)
         except BaseException:
             self.close()
             raise
-        notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
-        self.outcome = EditOutcome(timeline, session, result, notes)
         self.close()
         return self.outcome
 
@@ -138,7 +126,7 @@ class EditJob:
 
     def run(
         self, on_progress: ProgressFn | None = None, should_cancel: Callable[[], bool] | None = None
-    ) -> EditOutcome:
+    ) -> Outcome:
         self._listener = on_progress
         try:
             self.start()
@@ -155,14 +143,44 @@ class EditJob:
 
     def _on_progress(self, stage: str, fraction: float, message: str) -> None:
         self.progress = (stage, fraction, message)
-        listener = getattr(self, "_listener", None)
-        if listener is not None:
-            listener(stage, fraction, message)
+        if self._listener is not None:
+            self._listener(stage, fraction, message)
 
     def close(self) -> None:
         if self._owned and self._client is not None:
             self._client.close()
             self._client = None
+
+
+class EditJob(_EngineJob[EditOutcome]):
+    """One Auto Edit, its result imported as a new timeline. The dialog calls `step()` from a UIManager
+    timer so the window stays responsive and Cancel works."""
+
+    def __init__(self, resolve: Any, request: EditRequest, settings: HostSettings, client: Any = None):
+        super().__init__(resolve, settings, client)
+        self.request = request
+        self.fmt = importer.OTIO
+
+    def start(self) -> str:
+        self.request.validate()
+        media = media_refs.collect(self.resolve, self.request.source)
+        self.fmt = importer.import_format(self.resolve)
+        self.job_id = submit_job(
+            self._client_now(),
+            media,
+            self.request.prompt.strip(),
+            self.settings.job_options(self.request.options(self.fmt)),
+        )
+        return self.job_id
+
+    def _finish(self, result: dict[str, Any]) -> EditOutcome:
+        prompt = self.request.prompt.strip()
+        base = self.request.timeline_name or f"AutoEdit - {prompt[:40]}"
+        timeline, session, effect_notes = importer.apply_result(
+            self.resolve, result, self.settings, self.fmt, base, prompt
+        )
+        notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
+        return EditOutcome(timeline, session, result, notes)
 
 
 def auto_edit(
@@ -233,11 +251,10 @@ class TranscriptWritten:
     words: int
 
 
-class TranscriptJob:
+class TranscriptJob(_EngineJob[TranscriptWritten | EditOutcome]):
     """One half of the round trip: `kind` TRANSCRIPT writes the selected clips' (or the timeline's) words
     to `path`, TRANSCRIPT_EDIT makes a new timeline of the words the edited file at `path` keeps, in its
-    order, frame-exact. start() submits and step() pumps, as EditJob does, so the dialog's timer can drive
-    it; run() is the blocking form."""
+    order, frame-exact."""
 
     def __init__(
         self,
@@ -250,22 +267,15 @@ class TranscriptJob:
     ):
         if kind not in (TRANSCRIPT, TRANSCRIPT_EDIT):
             raise HostError(f"Unknown transcript job {kind!r}.")
-        self.resolve, self.settings, self.kind, self.source = resolve, settings, kind, source
-        self.path = path
-        self._client = client
-        self._owned = client is None
-        self.job_id: str | None = None
-        self.progress = ("", 0.0, "")
-        self.outcome: TranscriptWritten | EditOutcome | None = None
-        self._listener: ProgressFn | None = None
+        super().__init__(resolve, settings, client)
+        self.kind, self.source, self.path = kind, source, path
 
     def start(self) -> str:
         from pathlib import Path
 
-        path = Path(str(self.path or "").strip()).expanduser()
         if not str(self.path or "").strip():
             raise HostError("Type the transcript file's full path (e.g. /home/me/interview.txt).")
-        self.path = path
+        path = self.path = Path(str(self.path).strip()).expanduser()
         if self.kind == TRANSCRIPT:
             media = media_refs.collect(self.resolve, self.source)
         else:
@@ -274,26 +284,8 @@ class TranscriptJob:
             if importer.import_format(self.resolve) != importer.OTIO:
                 raise HostError("Edit by transcript imports OTIO timelines: it needs Resolve 18.5 or later.")
             media = [{"path": str(path)}]
-        if self._client is None:
-            self._client = make_client(self.settings)
-        self.job_id = submit_job(self._client, media, "", {}, kind=self.kind)
+        self.job_id = submit_job(self._client_now(), media, "", {}, kind=self.kind)
         return self.job_id
-
-    def step(self, timeout_ms: int = 0) -> TranscriptWritten | EditOutcome | None:
-        if self.outcome is not None:
-            return self.outcome
-        if self.job_id is None:
-            raise HostError("The job was not started.")
-        try:
-            result = pump(self._client, self.job_id, timeout_ms, self._on_progress)
-            if result is None:
-                return None
-            self.outcome = self._finish(result)
-        except BaseException:
-            self.close()
-            raise
-        self.close()
-        return self.outcome
 
     def _finish(self, result: dict[str, Any]) -> TranscriptWritten | EditOutcome:
         path = self.path
@@ -308,31 +300,6 @@ class TranscriptJob:
         )  # fmt: skip
         notes = [str(n) for n in (result.get("report") or {}).get("notes") or []] + effect_notes
         return EditOutcome(timeline, session, result, notes)
-
-    def cancel(self) -> None:
-        if self.job_id is not None and self._client is not None and self.outcome is None:
-            self._client.cancel(self.job_id)
-
-    def run(self, on_progress: ProgressFn | None = None) -> TranscriptWritten | EditOutcome:
-        self._listener = on_progress
-        try:
-            self.start()
-            while True:
-                outcome = self.step(200)
-                if outcome is not None:
-                    return outcome
-        finally:
-            self.close()
-
-    def _on_progress(self, stage: str, fraction: float, message: str) -> None:
-        self.progress = (stage, fraction, message)
-        if self._listener is not None:
-            self._listener(stage, fraction, message)
-
-    def close(self) -> None:
-        if self._owned and self._client is not None:
-            self._client.close()
-            self._client = None
 
 
 def write_transcript(
