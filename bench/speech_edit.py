@@ -12,6 +12,13 @@
      ABIGAIL CLAFLIN" (39.15-43.32 s) lies before the words the clip's own fixture aligns (from
      41.46 s); it is scored only if the VAD hears speech there (it hears none: the UM is before 40 s),
      so this clip scores findings against no filler: precision only.
+   - held out, for precision: real read speech whose verbatim transcripts say no filler (the LibriVox,
+     SpeechBrain, LJ Speech, JFK and TIMIT-style clips, READ_SPEECH): every filler found there is a
+     false one. One of them says "a more a amiable" (a repeat, in its verbatim transcript): scored as
+     the one annotated repeat of real speech.
+   Each filler finding also prints the audio's own evidence (disfluencies.held_extent over its span,
+   not isolated: voiced share x pitch steadiness, 0..1), so a finding a transcript leaves out can be
+   told from one over silence or a word.
    A filler finding is a hit when it overlaps an annotated filler's span (one finding per filler).
    "kept words cut": words a cut of every filler finding the planner would take (confidence >=
    speech_cuts.MIN_CONFIDENCE) removes (speech_cuts.is_cut) that are not themselves in a filler.
@@ -63,6 +70,15 @@ VARIANTS = (  # (label, environment)
         {"AUTOEDIT__ANALYSIS__ASR_FILLER_PROMPT": "true", "AUTOEDIT__ANALYSIS__DISFLUENCY_PROMPT": "false"},
     ),
 )
+SPEECH = MEDIA / "speech"
+READ_SPEECH = (  # real read speech, verbatim transcripts without fillers (MANIFEST.tsv)
+    *sorted((SPEECH / "pocketsphinx_librivox").glob("*.wav")),
+    *sorted((SPEECH / "speechbrain_asr").glob("spk*_snt*.wav")),
+    SPEECH / "speechbrain_LJ050-0131.wav",
+    SPEECH / "whisper_jfk.flac",
+    SPEECH / "deepspeech" / "LDC93S1.wav",
+)
+READ_REPEAT = ("sense_and_sensibility_01_austen_64kb-0920.wav", "a more a amiable")
 EXAMPLE = MEDIA / "talking_head" / "auto-editor_example.mp4"
 AUTO_EDITOR_S = 17.433008
 GENERATED: tuple[tuple[str, float, list[str]], ...] = (  # (sentence, start s, kinds it holds)
@@ -185,12 +201,44 @@ def detection(data_dir: Path, label: str, env: dict[str, str], root: Path) -> No
         others = [d for d in media.disfluencies if d.kind not in ("filler",) and name != "generated"]
         print(f"{name:9s} {'':26s} {label:22s} kept words cut: {kept_words_cut(media) or 'none'}; "
               f"other findings: {[(d.kind, d.text) for d in others] or 'none'}")  # fmt: skip
-        fillers = [
-            (d.text or d.reason, round(d.start, 2), d.source)
+        print(f"{name:9s} {'':26s} {label:22s} fillers: {filler_evidence(path, media)}")
+    read_speech(data_dir, label, config)
+
+
+def filler_evidence(path: Path, media) -> list[tuple[str, float, str, float]]:  # type: ignore[no-untyped-def]
+    """(text, start s, source, held-sound score of the audio under it) per filler finding."""
+    from engine.analysis.disfluencies import SAMPLE_RATE, held_extent
+    from engine.media.audio import decode_audio
+
+    samples = decode_audio(path, [SAMPLE_RATE])[SAMPLE_RATE]
+    return [
+        (d.text or d.reason, round(d.start, 2), d.source, held_extent(samples, d.start, d.end, False)[0])
+        for d in media.disfluencies
+        if d.kind == "filler"
+    ]
+
+
+def read_speech(data_dir: Path, label: str, config) -> None:  # type: ignore[no-untyped-def]
+    """Held out: filler findings on read speech that says none are false; the one real repeat."""
+    false, clips, repeat = [], 0, "not found"
+    for path in READ_SPEECH:
+        if not path.exists():
+            continue
+        media = analyse_file(path, config, data_dir, Job(), fields=["speech", "words", "disfluencies"])
+        clips += 1
+        false += [
+            (path.name, d.text or d.reason, round(d.start, 2))
             for d in media.disfluencies
             if d.kind == "filler"
         ]
-        print(f"{name:9s} {'':26s} {label:22s} fillers: {fillers}")
+        if path.name == READ_REPEAT[0]:
+            found = [d for d in media.disfluencies if d.kind in ("repeat", "false_start")]
+            said = " ".join(w.text for w in media.words)
+            repeat = f"{[(d.kind, d.text) for d in found] or 'not found'} (words: {said!r})"
+    print(
+        f"{'read':9s} {'filler':26s} {label:22s} {len(false)} false fillers in {clips} clips: {false or 'none'}"
+    )
+    print(f"{'read':9s} {'repeat':26s} {label:22s} {READ_REPEAT[1]!r}: {repeat}")
 
 
 def whisper_cost(data_dir: Path) -> None:
@@ -267,6 +315,7 @@ def main() -> int:
     parser.add_argument("--data-dir", type=Path)
     parser.add_argument("--no-prompt", action="store_true", help="only the unprompted words")
     parser.add_argument("--no-tighten", action="store_true", help="skip the tightened edit and its clicks")
+    parser.add_argument("--default-only", action="store_true", help="only the default words (prompted)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
@@ -274,8 +323,10 @@ def main() -> int:
         for label, env in VARIANTS:
             if args.no_prompt and "PROMPT" in label.upper():
                 continue
+            if args.default_only and label != "prompted words":
+                continue
             detection(data_dir, label, env, root)
-        if not args.no_prompt:
+        if not args.no_prompt and not args.default_only:
             whisper_cost(data_dir)
         if not args.no_tighten:
             tighten(data_dir)
