@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from bridge.speech_labels import speech_label
+
 from .vse_model import NAMESPACE, StripState, source_seconds
 
 TRANSCRIPTS_KEY = (
@@ -51,8 +53,7 @@ class RemovedSpeech:
 
     @property
     def label(self) -> str:
-        kind = self.kind.replace("_", " ")
-        return f"{kind}: {self.text}" if self.text else kind
+        return speech_label(self.kind, self.text)
 
 
 def _key(path: str) -> str:

@@ -15,19 +15,12 @@ from typing import Any
 
 import opentimelineio as otio
 
+from bridge.speech_labels import speech_label
 from engine.timeline.placement import PlacedClip
 
 # A clip may end a little after a cut starts (frame rounding, the pause kept around a word), or begin a
 # little before it ends.
 JOIN_SLACK_S = 0.25
-KIND_LABELS = {
-    "filler": "filler",
-    "repeat": "repeat",
-    "false_start": "false start",
-    "retake": "retake",
-    "aside": "aside",
-}
-MARKER_NAME_CHARS = 60  # Blender's marker names hold 63 bytes
 
 
 def join_time(clips: Sequence[PlacedClip], removed: Mapping[str, Any]) -> Fraction | None:
@@ -45,10 +38,7 @@ def join_time(clips: Sequence[PlacedClip], removed: Mapping[str, Any]) -> Fracti
 
 
 def marker_name(removed: Mapping[str, Any]) -> str:
-    kind = str(removed.get("kind") or "")
-    text = " ".join(str(removed.get("text") or "").split())
-    name = f"{KIND_LABELS.get(kind, kind)}: {text}" if text else KIND_LABELS.get(kind, kind)
-    return name if len(name) <= MARKER_NAME_CHARS else name[: MARKER_NAME_CHARS - 3].rstrip() + "..."
+    return speech_label(str(removed.get("kind") or ""), str(removed.get("text") or ""))
 
 
 def mark_removed_speech(

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from bridge.speech_labels import speech_label
+
 from .otio_json import TimelineInfo
 
 SPEECH_MARKER_COLOR = "Red"
@@ -32,10 +34,7 @@ class SpeechMarker:
 
 
 def _label(entry: dict[str, Any]) -> str:
-    kind = str(entry.get("kind") or "").replace("_", " ")
-    text = " ".join(str(entry.get("text") or "").split())
-    label = f"{kind}: {text}" if text else kind
-    return label if len(label) <= 60 else label[:57].rstrip() + "..."
+    return speech_label(str(entry.get("kind") or ""), str(entry.get("text") or ""))
 
 
 def _fade_ends(engine: TimelineInfo) -> set[Fraction]:
