@@ -70,6 +70,7 @@ class Run:
     rc: int = 0
     trace: list[tuple[float, float]] = field(default_factory=list)  # (s, MB)
     last_lines: list[str] = field(default_factory=list)
+    progress: list[str] = field(default_factory=list)  # the CLI's stage lines ("edit · stage NN% ...")
 
 
 def parse_duration(text: str) -> float:
@@ -203,13 +204,15 @@ def measure(run: Run, argv: list[str], env: dict[str, str]) -> Run:
             mb = _tree_rss(handle) / 1e6
         except psutil.Error:
             break
-        run.trace.append((time.perf_counter() - started, mb))
+        if mb > 1.0:  # not the instant the process is gone
+            run.trace.append((time.perf_counter() - started, mb))
         run.peak_mb = max(run.peak_mb, mb)
         time.sleep(SAMPLE_S)
     run.rc = proc.wait()
     reader.join(timeout=10)
     run.seconds = time.perf_counter() - started
     run.last_lines = [line.rstrip() for line in lines[-4:]]
+    run.progress = [line.rstrip() for line in lines if " · " in line and "%" in line]
     return run
 
 
@@ -379,6 +382,7 @@ def main() -> None:
         if args.planning_hours > 0:  # first: seconds, where the footage runs take minutes to hours
             runs.append(planning_run(args.planning_hours, work))
             _print_run(runs[-1])
+            print("  its progress: " + " | ".join(runs[-1].progress), flush=True)
             print("  its last lines: " + " | ".join(runs[-1].last_lines), flush=True)
             save(runs, args.out)
         for seconds in durations:  # shortest first, each kind: a cut-short bench still has ratios
