@@ -18,12 +18,14 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import opentimelineio as otio
 
 from engine.analysis.report import AnalysisReport, MediaAnalysis, media_rate
 from engine.config import EngineConfig
 from engine.errors import BadInput
 from engine.planning.candidates import Candidate, build_candidates
+from engine.planning.features import TextEmbedder
 from engine.planning.rules import ParsedPrompt
 from engine.planning.scoring import PriorScorer, Scorer
 from engine.planning.selection import Selection
@@ -237,6 +239,21 @@ def _candidates(items: list[MediaAnalysis], refs: list[MediaRef], spec: EditSpec
     return candidates
 
 
+def _with_meaning(items: list[MediaAnalysis], embedder: TextEmbedder, job: Job) -> list[MediaAnalysis]:
+    """Each source with the retakes and asides found by meaning (its lines embedded, with progress)."""
+    from engine.planning import speech_cuts
+
+    out = []
+    for k, m in enumerate(items):
+        part = job.sub(Path(m.path).name, k / len(items), (k + 1) / len(items))
+
+        def embed(texts: list[str], part: Job = part) -> np.ndarray:
+            return embedder.embed(texts, part)
+
+        out.append(speech_cuts.with_meaning(m, embed))
+    return out
+
+
 def _speech_removed(
     candidates: list[Candidate],
     selection: Selection,
@@ -402,7 +419,7 @@ def run_edit(
     """The main job. `analysis`/`music_analysis` may be given to plan on an existing report."""
     from engine.learning.policy import latest_adapter
     from engine.planning import speech_cuts
-    from engine.planning.features import TextEmbedder, compute_features
+    from engine.planning.features import compute_features
     from engine.planning.prompt import plan_spec
     from engine.planning.scoring import ScoringContext
     from engine.planning.selection import select
@@ -434,16 +451,19 @@ def run_edit(
     t2 = time.perf_counter()  # candidates, features, scores, selection
     scorer = load_scorer(config, data_dir, str(opts.get("editor_profile") or "default"))
     spec = _learned_pacing(spec, scorer, notes)
-    job.report("plan", 0.8, "finding candidate units")
+    # Progress from here to the end (issue 19: minutes on a 10-hour source): meaning of the lines,
+    # candidates, features (their text embeddings), scores, selection, timeline, effects, records.
+    job.report("candidates", 0.8, "finding candidate units")
     embedder = TextEmbedder(config, data_dir)
     try:
         if speech_cuts.wants_cuts(spec):  # retakes and asides by meaning too (MiniLM), before the units
-            items = [speech_cuts.with_meaning(m, embedder.embed) for m in items]
+            items = _with_meaning(items, embedder, job.sub("retakes by meaning", 0.8, 0.82))
         candidates = _candidates(items, kept_refs, spec)
-        vectors = compute_features(candidates, items, spec, prompt, embedder)
+        job.report("candidates", 0.82, f"{len(candidates)} candidate units")
+        vectors = compute_features(candidates, items, spec, prompt, embedder, job.sub("features", 0.82, 0.87))
     finally:
         embedder.close()
-    job.report("plan", 0.85, f"scoring {len(candidates)} candidates")
+    job.report("scoring", 0.87, f"scoring {len(candidates)} candidates")
     context = ScoringContext(
         prompt=prompt, spec=spec.model_dump(mode="json"), style=spec.style, media=[m.path for m in items]
     )
@@ -451,8 +471,9 @@ def run_edit(
     video_items = [m for m in items if m.width > 0]
     rate = media_rate(video_items[0] if video_items else items[0])
     beats = music_analysis.beats if music_analysis is not None and music_analysis.beats else None
-    job.report("plan", 0.9, "selecting")
+    job.report("selection", 0.88, "selecting")
     selection = select(candidates, scores, spec, rate, seed=seed, beats=beats, vectors=vectors)
+    job.report("selection", 0.9, f"{len(selection.choices)} units chosen")
     notes += selection.notes
     speech_removed = _speech_removed(candidates, selection, spec, items, notes)
     if not selection.choices:
@@ -468,6 +489,7 @@ def run_edit(
         from engine.timeline.reframe import reframe_clips
 
         reframes = reframe_clips(clips, items, spec.aspect)
+    job.report("timeline", 0.91, f"building the timeline of {len(clips)} clips")
     models = {k: v for m in items for k, v in m.models.items()}
     models["text_embedding"] = config.models.text_embedding.name
     models["scorer"] = scorer.name
@@ -480,15 +502,17 @@ def run_edit(
     from engine.timeline.speech_marks import mark_removed_speech
 
     speech_removed = mark_removed_speech(timeline, clips, speech_removed, rate)  # + record_s, host markers
+    job.report("timeline", 0.93, f"{len(timeline.tracks)} tracks")
     from engine.effects.apply import add_effects
 
-    effects = add_effects(timeline, prompt, items, config, data_dir, job.sub("effects", 0.9, 0.95))
+    effects = add_effects(timeline, prompt, items, config, data_dir, job.sub("effects", 0.93, 0.96))
     notes += effects["notes"]
     captions = None
     if spec.captions:
         from engine.timeline.captions import srt_for
 
         captions = srt_for(clips)
+    job.report("record", 0.97, "recording the decisions")
     records = _decision_records(clips, selection, timeline_id)
     timings["total_s"] = time.perf_counter() - t0
 

@@ -696,6 +696,72 @@ def write_long_talk(
     return write_speech(path, sentences, duration, rate=rate, cuts=[c for c in cuts if 0 < c < frames])
 
 
+LONG_TALK = (
+    "so the next thing we did was cut the boards to length and check every joint before gluing "
+    "it because once the glue sets there is no going back and that is why we measure twice um "
+    "you know the old saying holds here more than anywhere else in the workshop today"
+)
+LONG_VOCABULARY = tuple(LONG_TALK.split())
+
+
+def long_report_dict(
+    hours: float = 10.0, seed: int = 0, path: str = "/footage/long_talk.mp4"
+) -> dict[str, Any]:
+    """A MediaAnalysis (as the report's JSON dict) of `hours` of talk with music and picture at the
+    density the embedded profile writes, generated without analysing anything: words ~2.5/s in
+    sentences with pauses (~90k for 10 h), beats at ~116 bpm (~70k), a shot every ~6 s, faces at
+    2 fps, quality at 4 fps, loudness at 1 Hz and a disfluency every ~11 s. For planning and memory
+    tests and benches on long footage (issue 19): the truth is only its shape, not its content."""
+    rng = np.random.default_rng(seed)
+    duration = round(hours * 3600.0, 6)
+    words: list[dict[str, Any]] = []
+    speech: list[dict[str, float]] = []
+    t = 0.5
+    vocab = len(LONG_VOCABULARY)
+    while t < duration - 5.0:
+        count = int(rng.integers(6, 18))
+        first = t
+        for k in range(count):
+            length = float(rng.uniform(0.18, 0.42))
+            text = LONG_VOCABULARY[int(rng.integers(vocab))] + ("." if k == count - 1 else "")
+            end = min(t + length, duration - 1.0)
+            words.append({"text": " " + text, "start": round(t, 3), "end": round(end, 3), "confidence": 0.9})
+            t = end + float(rng.uniform(0.02, 0.12))
+        speech.append({"start": round(first - 0.1, 3), "end": round(t, 3)})
+        t += float(rng.uniform(0.3, 1.2))
+    kinds = ("filler", "repeat", "filler", "retake", "aside")
+    disfluencies = []
+    for k, w in enumerate(words[::30]):
+        disfluencies.append(
+            {"kind": kinds[k % len(kinds)], "start": w["start"], "end": w["end"], "confidence": 0.8,
+             "text": w["text"].strip(), "reason": "generated", "source": "words"}
+        )  # fmt: skip
+    cuts = np.cumsum(rng.uniform(2.0, 10.0, size=int(duration / 4) + 2))
+    cuts = cuts[cuts < duration - 0.5]
+    bounds = [0.0, *(round(float(c), 3) for c in cuts), duration]
+    shots = [{"start": a, "end": b, "confidence": 0.9} for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    beats = np.round(np.arange(0.25, duration, 60.0 / 116.0), 3)
+    face_times = np.round(np.arange(0.0, duration, 0.5), 3)
+    faces = [
+        {"time": float(ft), "boxes": [[0.4, 0.2, 0.2, 0.3, 0.95]] if k % 5 else []}
+        for k, ft in enumerate(face_times)
+    ]
+    q_times = np.round(np.arange(0.0, duration, 0.25), 3)
+    l_times = np.round(np.arange(1.5, duration - 1.5, 1.0), 3)
+    return {
+        "path": path, "sha256": f"{seed:064x}", "duration": duration, "fps": 25.0, "rate": (25, 1),
+        "width": 320, "height": 180, "has_audio": True, "shots": shots, "speech": speech,
+        "words": words, "disfluencies": disfluencies, "beats": beats.tolist(),
+        "downbeats": beats[::4].tolist(), "tempo": 116.0, "faces": faces,
+        "loudness": {"integrated_lufs": -18.0, "times": l_times.tolist(),
+                     "lufs": np.round(rng.normal(-18.0, 3.0, len(l_times)), 2).tolist()},
+        "quality": {"times": q_times.tolist(),
+                    "sharpness": np.round(rng.uniform(0.0, 1.0, len(q_times)), 4).tolist(),
+                    "motion": np.round(rng.uniform(0.0, 1.0, len(q_times)), 4).tolist()},
+        "models": {"words": "synthetic@1"}, "notes": ["generated, not analysed (engine.synthetic)"],
+    }  # fmt: skip
+
+
 DEMO_SENTENCES = (
     ("Welcome to our workshop, where we build furniture by hand.", 0.5),
     ("First we choose the wood and check it for cracks.", 5.5),

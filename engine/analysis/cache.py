@@ -5,6 +5,9 @@ The key is the file's content hash (a renamed or copied file hits the cache; an 
 plus the analyser's `name@version` and a digest of the settings that change its output (model,
 threshold, sample rate), so bumping one analyser's version recomputes only that analyser's fields.
 Hashing a long file takes seconds, so the hash itself is remembered against (path, size, mtime).
+Long footage (issue 19): an entry stays plain JSON (16 MB for all of a 10-hour talk's fields); a load
+parses one analyser's entry at a time and the report keeps its per-sample fields as numpy columns
+(engine/analysis/columns.py), so the parsed lists are garbage once the MediaAnalysis is built.
 """
 
 from __future__ import annotations

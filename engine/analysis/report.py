@@ -2,6 +2,11 @@
 
 Times are seconds from the start of the file (floats) for people and scripts; `rate` keeps the
 media's exact frame rate so planning can convert back to rational time without drift.
+
+Long footage (issue 19): the per-sample fields (beats, downbeats, loudness and quality curves, face
+samples) are held as numpy columns (engine/analysis/columns.py) behind the list API, so a 10-hour
+report is ~55 MB of Python objects instead of ~125 MB and none of it one object per frame; the JSON is
+the same. Words, shots, speech and disfluencies stay models (the planner reads each one as a unit).
 """
 
 from __future__ import annotations
@@ -10,6 +15,8 @@ from fractions import Fraction
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from engine.analysis.columns import FaceSample as FaceSample  # re-exported: part of the report's API
+from engine.analysis.columns import FaceTrack, Samples
 from engine.media.timebase import edit_rate
 
 REPORT_VERSION = 1
@@ -49,21 +56,16 @@ class Disfluency(_Model):
     source: str = "words"  # "words" (the transcript), "audio" (no word written) or "prompted"
 
 
-class FaceSample(_Model):
-    time: float
-    boxes: list[list[float]]  # [x, y, w, h, score], x/y/w/h as fractions of the frame
-
-
 class Loudness(_Model):
     integrated_lufs: float | None = None
-    times: list[float] = Field(default_factory=list)
-    lufs: list[float] = Field(default_factory=list)
+    times: Samples = Field(default_factory=Samples)
+    lufs: Samples = Field(default_factory=Samples)
 
 
 class Quality(_Model):
-    times: list[float] = Field(default_factory=list)
-    sharpness: list[float] = Field(default_factory=list)
-    motion: list[float] = Field(default_factory=list)
+    times: Samples = Field(default_factory=Samples)
+    sharpness: Samples = Field(default_factory=Samples)
+    motion: Samples = Field(default_factory=Samples)
 
 
 class ObjectSample(_Model):
@@ -98,10 +100,10 @@ class MediaAnalysis(_Model):
     speech: list[Span] = Field(default_factory=list)
     words: list[Word] = Field(default_factory=list)
     disfluencies: list[Disfluency] = Field(default_factory=list)
-    beats: list[float] = Field(default_factory=list)
-    downbeats: list[float] = Field(default_factory=list)
+    beats: Samples = Field(default_factory=Samples)
+    downbeats: Samples = Field(default_factory=Samples)
     tempo: float | None = None
-    faces: list[FaceSample] = Field(default_factory=list)
+    faces: FaceTrack = Field(default_factory=FaceTrack)
     loudness: Loudness = Field(default_factory=Loudness)
     quality: Quality = Field(default_factory=Quality)
     objects: list[ObjectSample] = Field(default_factory=list)

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import os
 import sqlite3
-from bisect import bisect_left, bisect_right
+from bisect import bisect_right
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -21,6 +21,7 @@ from engine.analysis.report import MediaAnalysis
 from engine.config import EngineConfig
 from engine.planning.candidates import FILLERS, Candidate, clean_word
 from engine.planning.spec import EditSpec
+from engine.progress import Job
 
 FEATURE_NAMES = (
     "speech",  # share of the unit covered by words (or voice activity)
@@ -70,7 +71,9 @@ class TextEmbedder:
     def close(self) -> None:
         self._db.close()
 
-    def embed(self, texts: Sequence[str]) -> np.ndarray:
+    def embed(self, texts: Sequence[str], job: Job | None = None) -> np.ndarray:
+        """One normalised vector per text; `job` hears after each EMBED_BATCH of new texts (a 10-hour
+        talk has ~12k units to embed, minutes on a laptop CPU) and can cancel between them."""
         keys = [hashlib.sha1(f"{self.model_dir}|{t}".encode()).hexdigest() for t in texts]
         found: dict[str, np.ndarray] = {}
         unique = list(dict.fromkeys(keys))
@@ -82,20 +85,27 @@ class TextEmbedder:
         missing = [(k, t) for k, t in dict(zip(keys, texts, strict=True)).items() if k not in found]
         if missing:
             model = _embedder(str(self.model_dir), self.device)
-            vecs = model.encode(
-                [t for _, t in missing], batch_size=64, normalize_embeddings=True, convert_to_numpy=True
-            )
-            rows = []
-            for (key, _), vec in zip(missing, vecs, strict=True):
-                found[key] = vec.astype(np.float32)
-                rows.append((key, found[key].tobytes()))
-            self._db.executemany("INSERT OR REPLACE INTO emb(key, vec) VALUES (?, ?)", rows)
-            self._db.commit()
+            for i in range(0, len(missing), EMBED_BATCH):
+                if job is not None:
+                    job.report("embed", i / len(missing), f"text meaning {i}/{len(missing)}")
+                part = missing[i : i + EMBED_BATCH]
+                vecs = model.encode(
+                    [t for _, t in part], batch_size=64, normalize_embeddings=True, convert_to_numpy=True
+                )
+                rows = []
+                for (key, _), vec in zip(part, vecs, strict=True):
+                    found[key] = vec.astype(np.float32)
+                    rows.append((key, found[key].tobytes()))
+                self._db.executemany("INSERT OR REPLACE INTO emb(key, vec) VALUES (?, ?)", rows)
+                self._db.commit()  # a cancelled or killed run keeps what it embedded
+        if job is not None:
+            job.report("embed", 1.0, f"{len(texts)} texts")
         if not keys:
             return np.zeros((0, 384), dtype=np.float32)
         return np.stack([found[k] for k in keys])
 
 
+EMBED_BATCH = 512  # texts embedded between two progress reports (and cancel checks)
 NOVELTY_WINDOW = 400  # units; bounds the cost on long sources (linear instead of quadratic)
 
 
@@ -114,11 +124,11 @@ def _max_earlier_similarity(vecs: np.ndarray, block: int = 1024) -> np.ndarray:
     return out
 
 
-def _mean_in(times: list[float], values: list[float], a: float, b: float) -> float | None:
-    lo, hi = bisect_left(times, a), bisect_right(times, b)
+def _mean_in(times: np.ndarray, values: np.ndarray, a: float, b: float) -> float | None:
+    lo, hi = int(np.searchsorted(times, a, "left")), int(np.searchsorted(times, b, "right"))
     if hi > lo:
         return float(np.mean(values[lo:hi]))
-    if times:  # unit shorter than the sampling step: nearest sample
+    if len(times):  # unit shorter than the sampling step: nearest sample
         i = min(max(lo, 0), len(times) - 1)
         return float(values[i])
     return None
@@ -138,8 +148,10 @@ def compute_features(
     spec: EditSpec,
     prompt: str,
     embedder: TextEmbedder | None,
+    job: Job | None = None,
 ) -> np.ndarray:
-    """Fill `candidate.features` in place; return the text embeddings (zero rows where nothing is said)."""
+    """Fill `candidate.features` in place; return the text embeddings (zero rows where nothing is said).
+    `job` hears the embedding (most of the time) up to 0.9, then the per-unit features."""
     by_media: dict[int, list[Candidate]] = {}
     for c in candidates:
         by_media.setdefault(c.media_index, []).append(c)
@@ -153,7 +165,7 @@ def compute_features(
     all_vecs = np.zeros((len(candidates), 384), dtype=np.float32)
     if embedder is not None and has_text.any():
         idx = np.flatnonzero(has_text)
-        vecs = embedder.embed([texts[i] for i in idx])
+        vecs = embedder.embed([texts[i] for i in idx], job.sub("embed", 0.0, 0.9) if job else None)
         all_vecs = np.zeros((len(candidates), vecs.shape[1]), dtype=np.float32)
         all_vecs[idx] = vecs
         topic_vecs = embedder.embed(topics)
@@ -171,17 +183,22 @@ def compute_features(
             if key and key in t.lower():
                 avoid[i] = 1.0
 
-    for m, group in by_media.items():
+    for n, (m, group) in enumerate(by_media.items()):
+        if job is not None:
+            job.report("features", 0.9 + 0.1 * n / len(by_media), f"{len(group)} units of source {m + 1}")
         info = media[m]
-        q = info.quality
-        sharp_raw = [
-            _mean_in(q.times, q.sharpness, c.start_s, c.end_s) if q.sharpness else None for c in group
+        q = info.quality  # numpy columns (engine/analysis/columns.py): searched, not walked
+        q_times, q_sharp, q_motion = np.asarray(q.times), np.asarray(q.sharpness), np.asarray(q.motion)
+        l_times, l_lufs = np.asarray(info.loudness.times), np.asarray(info.loudness.lufs)
+        sharp_raw = [_mean_in(q_times, q_sharp, c.start_s, c.end_s) if len(q_sharp) else None for c in group]
+        motion_raw = [
+            _mean_in(q_times, q_motion, c.start_s, c.end_s) if len(q_motion) else None for c in group
         ]
-        motion_raw = [_mean_in(q.times, q.motion, c.start_s, c.end_s) if q.motion else None for c in group]
         sharp_p = _percentiles([v for v in sharp_raw if v is not None])
         motion_p = _percentiles([v for v in motion_raw if v is not None])
         sharp_iter, motion_iter = iter(sharp_p), iter(motion_p)
-        face_times = [f.time for f in info.faces]
+        faces = info.faces
+        face_times = faces.times
         speech_spans = sorted((s.start, s.end) for s in info.speech)
         span_starts = [s for s, _ in speech_spans]
         for j, c in enumerate(group):
@@ -195,15 +212,18 @@ def compute_features(
                     s, e = speech_spans[k]
                     spoken += max(0.0, min(e, b) - max(s, a))
                     k += 1
-            lo, hi = bisect_left(face_times, a), bisect_right(face_times, b)
-            samples = info.faces[lo:hi]
-            with_face = [s for s in samples if s.boxes]
-            biggest = max((box[2] * box[3] for s in with_face for box in s.boxes), default=0.0)
-            loud = _mean_in(info.loudness.times, info.loudness.lufs, a, b) if info.loudness.lufs else None
+            lo = int(np.searchsorted(face_times, a, "left"))
+            hi = int(np.searchsorted(face_times, b, "right"))
+            samples = faces[lo:hi]
+            with_face = int(samples.has_face().sum())
+            biggest = max(
+                (box[2] * box[3] for k in range(len(samples)) for box in samples.boxes(k)), default=0.0
+            )
+            loud = _mean_in(l_times, l_lufs, a, b) if len(l_lufs) else None
             words = [clean_word(w.text) for w in c.words]
             c.features.update(
                 speech=float(min(1.0, spoken / d)),
-                faces=len(with_face) / len(samples) if samples else 0.0,
+                faces=with_face / len(samples) if len(samples) else 0.0,
                 face_size=float(min(1.0, biggest * 4)),
                 sharpness=float(next(sharp_iter)) if sharp_raw[j] is not None else 0.5,
                 motion=float(next(motion_iter)) if motion_raw[j] is not None else 0.5,

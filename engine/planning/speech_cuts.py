@@ -18,6 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.analysis.columns import SpanIndex
 from engine.analysis.report import Disfluency, MediaAnalysis, Word
 from engine.planning.spec import EditSpec
 
@@ -40,15 +41,32 @@ class Cut:
     reason: str
 
 
-def cuts_for(media: MediaAnalysis, spec: EditSpec) -> list[Cut]:
+class Cuts(list[Cut]):
+    """Cuts sorted by start, with a SpanIndex built once: a word or a unit looks up the few cuts near it
+    instead of scanning all of them (words x cuts is ~10^8 on a 10-hour talk, issue 19)."""
+
+    def __init__(self, cuts: Sequence[Cut] = ()):
+        super().__init__(cuts)
+        self.spans = SpanIndex((c.start, c.end) for c in self)
+
+    def near(self, a: float, b: float) -> list[Cut]:
+        """The cuts overlapping (a, b), in order."""
+        return [self[k] for k in self.spans.overlapping(a, b)]
+
+
+def _near(cuts: Sequence[Cut], a: float, b: float) -> Sequence[Cut]:
+    return cuts.near(a, b) if isinstance(cuts, Cuts) else cuts
+
+
+def cuts_for(media: MediaAnalysis, spec: EditSpec) -> Cuts:
     """The disfluencies of one source this spec removes, sorted by start."""
     if spec.remove_fillers:
         kinds = ALL_KINDS
     elif spec.style == "tighten":
         kinds = TIGHTEN_KINDS
     else:
-        return []
-    return [_cut(d) for d in sorted(media.disfluencies, key=lambda d: d.start) if _removes(d, kinds)]
+        return Cuts()
+    return Cuts([_cut(d) for d in sorted(media.disfluencies, key=lambda d: d.start) if _removes(d, kinds)])
 
 
 def _removes(d: Disfluency, kinds: frozenset[str]) -> bool:
@@ -62,7 +80,8 @@ def _cut(d: Disfluency) -> Cut:
 def is_cut(word: Word, cuts: Sequence[Cut]) -> bool:
     """Whether a word goes with a cut (mostly inside it)."""
     length = max(word.end - word.start, 1e-3)
-    inside = sum(max(0.0, min(word.end, c.end) - max(word.start, c.start)) for c in cuts)
+    near = _near(cuts, word.start, word.end)
+    inside = sum(max(0.0, min(word.end, c.end) - max(word.start, c.start)) for c in near)
     return inside / length >= COVER_SHARE
 
 
@@ -73,9 +92,10 @@ def breaks(cuts: Sequence[Cut]) -> list[float]:
 
 def clamp(a: float, b: float, first: Word, last: Word, cuts: Sequence[Cut]) -> tuple[float, float]:
     """Keep a unit's margins [a, first.start] and [last.end, b] off every cut stretch."""
-    for c in cuts:
+    for c in _near(cuts, a, first.start + 1e-6):
         if c.end <= first.start + 1e-6 and c.end > a:
             a = c.end
+    for c in _near(cuts, last.end - 1e-6, b):
         if c.start >= last.end - 1e-6 and c.start < b:
             b = c.start
     return a, b
@@ -197,16 +217,16 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
     return out
 
 
-def _covered(line: list[Word], found: Sequence[Disfluency]) -> bool:
-    a, b = line[0].start, line[-1].end
-    return any(d.start <= a + 1e-3 and b <= d.end + 1e-3 for d in found)
+def _covered(line: list[Word], found: SpanIndex) -> bool:
+    return bool(found.holding(line[0].start, line[-1].end, slack=1e-3))
 
 
 def meaning_findings(media: MediaAnalysis, embed: Callable[[list[str]], np.ndarray]) -> list[Disfluency]:
     """Retakes and asides by meaning, beside the analysis's word patterns: a line whose meaning comes
     back within MEANING_WINDOW_S (the earlier take goes, as with a line said twice), and a short line
     close in meaning to something said to the crew. Lines the analysis already marked are left alone."""
-    lines = [g for g in _lines(media.words) if not _covered(g, media.disfluencies)]
+    marked = SpanIndex((d.start, d.end) for d in media.disfluencies)
+    lines = [g for g in _lines(media.words) if not _covered(g, marked)]
     if not lines:
         return []
     texts = [" ".join(w.text.strip() for w in g) for g in lines]

@@ -13,6 +13,7 @@ from typing import Any
 
 import opentimelineio as otio
 
+from engine.analysis.columns import SpanIndex
 from engine.analysis.report import MediaAnalysis, media_rate
 from engine.media.timebase import frame_of
 from engine.timeline.placement import PlacedClip
@@ -38,11 +39,11 @@ def transcripts(media: Sequence[MediaAnalysis]) -> dict[str, list[list[Any]]]:
     for m in media:
         if not m.words or m.path in out:
             continue
+        held_by = SpanIndex((d.start, d.end) for d in m.disfluencies)  # not a scan per word
         rows = []
         for w in sorted(m.words, key=lambda w: w.start):
-            kind = next(
-                (d.kind for d in m.disfluencies if d.start - 1e-3 <= w.start and w.end <= d.end + 1e-3), ""
-            )
+            held = held_by.holding(w.start, w.end, slack=1e-3)
+            kind = m.disfluencies[held[0]].kind if held else ""
             rows.append([w.text.strip(), round(w.start, 3), round(w.end, 3), kind])
         out[m.path] = rows
     return out
