@@ -35,7 +35,7 @@ import av
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "bench"))
+sys.path.append(str(REPO / "bench"))  # after the repo: bench/bridge.py must not shadow `bridge`
 
 import speech_footage  # noqa: E402
 
