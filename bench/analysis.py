@@ -215,24 +215,25 @@ def bench(clip: Path, short: Path, data_dir: Path, baseline_repo: Path | None) -
     print("as a user runs it (`autoedit analyze`, a cold process each):")
     repos = [("this engine", REPO)] + ([("baseline", baseline_repo)] if baseline_repo else [])
     with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "analysis.json"
         warm = {label: Path(tmp) / f"warm-{i}" for i, (label, _) in enumerate(repos)}
         for label, repo in repos:  # the warm data dirs: models assembled and calibrated
-            cli(repo, ["analyze", str(short), "-o", os.devnull], warm[label])
+            cli(repo, ["analyze", str(short), "-o", str(out)], warm[label])
         runs: dict[str, dict[str, float]] = {label: {} for label, _ in repos}
         for _ in range(2):  # interleaved, best of two
             for label, repo in repos:
                 got = runs[label]
                 shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
-                wall, err = cli(repo, ["analyze", str(clip), "-o", os.devnull], warm[label])
+                wall, err = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
                 got["warm data dir"] = min(got.get("warm data dir", 1e9), wall)
                 shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
-                wall, _ = cli(repo, ["analyze", str(short), "-o", os.devnull], warm[label])
+                wall, _ = cli(repo, ["analyze", str(short), "-o", str(out)], warm[label])
                 got["3 s clip, warm data dir"] = min(got.get("3 s clip, warm data dir", 1e9), wall)
                 fresh = Path(tmp) / f"fresh-{label.replace(' ', '-')}"
-                wall, _ = cli(repo, ["analyze", str(clip), "-o", os.devnull], fresh)
+                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], fresh)
                 shutil.rmtree(fresh, ignore_errors=True)
                 got["fresh data dir"] = min(got.get("fresh data dir", 1e9), wall)
-                wall, _ = cli(repo, ["analyze", str(clip), "-o", os.devnull], warm[label])
+                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
                 got["cached rerun"] = min(got.get("cached rerun", 1e9), wall)
                 wall, _ = cli(repo, ["--help"], warm[label])
                 got["--help"] = min(got.get("--help", 1e9), wall)
