@@ -1,45 +1,58 @@
-"""Analysis speed on this machine, as ratios against a raw decode measured in the same run.
+"""Analysis speed as a user meets it, as ratios to a raw decode measured in the same run (issue 12).
 
-    .venv/bin/python bench/analysis.py [FILE ...] [--analysers shots,faces,quality] [--no-stock]
+    .venv/bin/python bench/analysis.py [--clip FILE] [--seconds 60] [--baseline-repo DIR]
 
-Per file: raw decode (the baseline), each video analyser alone (one pass each, fresh cache), all of
-them in one pass, a cached second run, and TransNetV2 as its package runs it (`predict_frames`)
-against our streaming inference in float32, bfloat16 and int8 on the same frames (models are loaded,
-and the int8 network calibrated, outside the timings). Every figure is printed as frames/s,
-x real time and as a ratio to the baseline, so runs on busy or different machines stay comparable.
-Without FILE it uses ../shared/media/video_cuts/pyscenedetect_testvideo.mp4 (720p, 24 s).
+(TransNetV2's variants and the 48x27 scaling: bench/transnet_variants.py.)
+
+Made in the run (bench/speech_footage.py): a 1080p 25 fps H.264 clip of real faces, real cuts and
+real speech (``--clip`` reuses one). Printed, each as seconds, x real time and x raw decode time:
+- raw decode of the picture (the baseline) and of the sound;
+- each analyser alone, in this process, models loaded beforehand (decode included);
+- the whole analysis in this process (models loaded, then with the model loading in the timing);
+- ``autoedit analyze`` as a subprocess from a cold process: with a warm data dir (models assembled
+  and calibrated, no cached analysis), with a fresh data dir, and on a 3 s clip (start-up);
+  ``--baseline-repo DIR`` also runs those with another checkout's engine, interleaved, for
+  before/after ratios from the same run;
+- ``autoedit --help`` and a missing file's error (wall time, and whether torch was imported);
+- the filler-prompted Whisper pass (issue 13) against the plain one;
+- teacher vs student for each distilled analyser: the shots backends the config accepts, with F1
+  at +-1 frame against the clip's own cuts and against the teacher, and their speed.
+The machine may be shared: read the ratios, not the seconds.
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 import av
-import numpy as np
-from av.video.reformatter import VideoReformatter
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
+sys.path.append(str(REPO / "bench"))  # after the repo: bench/bridge.py must not shadow `bridge`
 
-from engine.analysis.base import VideoRequest  # noqa: E402
+import speech_footage  # noqa: E402
+
 from engine.analysis.cache import AnalysisCache  # noqa: E402
 from engine.analysis.runner import analyse_media, analysers_for  # noqa: E402
 from engine.config import load_config  # noqa: E402
+from engine.errors import ConfigError  # noqa: E402
 from engine.media.probe import probe  # noqa: E402
-from engine.media.video import FrameScaler  # noqa: E402
 from engine.progress import Job  # noqa: E402
 
-DEFAULT = REPO / ".." / "shared" / "media" / "video_cuts" / "pyscenedetect_testvideo.mp4"
+ANALYSERS = ["shots", "faces", "quality", "speech", "words", "beats", "loudness", "disfluencies"]
+SHOT_BACKENDS = ["transnetv2", "student", "pyscenedetect"]  # the teacher first; "student": issue 12's
 
 
 class Stopwatch:
-    """Wall time and this process's CPU time (all threads) since it started: CPU seconds / cores is the
-    shortest wall time that work could take on this machine, however it were overlapped."""
+    """Wall time and this process's CPU time (all threads): CPU seconds / cores is the shortest wall
+    time that work could take on this machine, however it were overlapped."""
 
     def __init__(self) -> None:
         self.wall0, self.cpu0 = time.perf_counter(), time.process_time()
@@ -49,156 +62,214 @@ class Stopwatch:
         return self
 
 
-def raw_decode(path: Path) -> tuple[Stopwatch, int]:
-    watch = Stopwatch()
-    frames = 0
-    with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        for _ in container.decode(stream):
-            frames += 1
-    return watch.stop(), frames
+class Table:
+    def __init__(self, duration: float, baseline: float):
+        self.duration, self.baseline = duration, baseline
+
+    def line(self, label: str, seconds: float, cpu: float | None = None, extra: str = "") -> None:
+        busy = f"  CPU {cpu:6.2f} s" if cpu is not None else ""
+        print(
+            f"  {label:<58} {seconds:7.2f} s {self.duration / seconds:7.2f}x real time "
+            f"{seconds / self.baseline:6.2f}x raw decode{busy}{extra}",
+            flush=True,
+        )
 
 
-def frames_48x27(path: Path, way: str) -> tuple[Stopwatch, np.ndarray]:
-    """Decoded and squeezed to TransNetV2's input: swscale BICUBIC in one go (what ffmpeg -s does) with
-    a new context per frame (`VideoFrame.reformat`) or one kept context, or the engine's way (contexts
-    kept, averaged down first when the shrink is large)."""
-    bicubic = VideoRequest(size=(48, 27), interpolation="BICUBIC")
-    if way == "engine":
-        scale = FrameScaler(bicubic, bicubic.size)
-    elif way == "kept":
-        reformatter = VideoReformatter()
-
-        def scale(f):
-            return reformatter.reformat(
-                f, width=48, height=27, format="rgb24", interpolation="BICUBIC"
-            ).to_ndarray()
-    else:
-
-        def scale(f):
-            return f.reformat(width=48, height=27, format="rgb24", interpolation="BICUBIC").to_ndarray()
-
+def raw_decode(path: Path, kind: str = "video") -> Stopwatch:
     watch = Stopwatch()
     with av.open(str(path)) as container:
-        stream = container.streams.video[0]
-        stream.thread_type = "AUTO"
-        images = [scale(f) for f in container.decode(stream)]
-    return watch.stop(), np.stack(images)
+        if kind == "video":
+            stream = container.streams.video[0]
+            stream.thread_type = "AUTO"
+            for _ in container.decode(stream):
+                pass
+        else:
+            for _ in container.decode(audio=0):
+                pass
+    return watch.stop()
 
 
-def line(label: str, watch: Stopwatch, frames: int, duration: float, baseline: Stopwatch) -> None:
-    seconds = watch.wall
-    print(
-        f"  {label:<46} {seconds:8.2f} s  {frames / seconds:9.1f} frames/s  "
-        f"{duration / seconds:7.2f}x real time  {seconds / baseline.wall:6.2f}x raw decode time  "
-        f"CPU {watch.cpu:6.2f} s ({watch.cpu / seconds:4.2f} cores busy)"
-    )
-
-
-def bench_file(path: Path, names: list[str], stock: bool) -> None:
-    config = load_config()
-    info = probe(path)
-    print(f"{path.name}: {info.width}x{info.height} @ {float(info.rate):.3f} fps, {info.duration:.1f} s")
-    baseline, frames = raw_decode(path)
-    line("raw decode (baseline)", baseline, frames, info.duration, baseline)
-    scaled, images = frames_48x27(path, "per-frame")
-    line("decode + 48x27 BICUBIC (ffmpeg -s), new context", scaled, frames, info.duration, baseline)
-    scaled, _ = frames_48x27(path, "kept")
-    line("decode + 48x27 BICUBIC, context kept", scaled, frames, info.duration, baseline)
-    scaled, ours = frames_48x27(path, "engine")
-    line("decode + 48x27 as the engine scales", scaled, frames, info.duration, baseline)
-    print(
-        f"  -> mean |pixel difference| {float(np.abs(ours.astype(int) - images.astype(int)).mean()):.2f}/255"
-    )
-    for name in names:
-        with tempfile.TemporaryDirectory() as tmp:
-            chosen = analysers_for(config, Path(tmp), [name])
-            for _, analyser in chosen:  # load models outside the timing
-                _warm(analyser)
-            watch = Stopwatch()
-            analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
-            line(f"{name} (decode + analyser)", watch.stop(), frames, info.duration, baseline)
+def analyse(path: Path, config, data_dir: Path, fields: list[str] | None) -> tuple[Stopwatch, dict]:
+    """One in-process analysis with a fresh cache (models from `data_dir`, already loaded)."""
     with tempfile.TemporaryDirectory() as tmp:
-        chosen = analysers_for(config, Path(tmp), names)
-        for _, analyser in chosen:
-            _warm(analyser)
+        chosen = analysers_for(config, data_dir, fields)
         watch = Stopwatch()
-        _, run = analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
-        first = watch.stop()
-        line(f"all of {','.join(names)}, one pass", first, frames, info.duration, baseline)
-        cores = os.cpu_count() or 1
-        print(
-            f"  -> its CPU time on {cores} cores allows at best {info.duration * cores / first.cpu:.2f}x real "
-            f"time ({info.duration * cores / baseline.cpu:.2f}x for the raw decode alone)"
+        media, _ = analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
+        return watch.stop(), media.model_dump(mode="json")
+
+
+def cli(repo: Path, args: list[str], data_dir: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
+    """`python -m engine ARGS` from a cold process with `repo`'s engine: (wall s, stderr)."""
+    environ = {**os.environ, "PYTHONPATH": str(repo), **(env or {})}
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-m", "engine", *args, "--data-dir", str(data_dir)],
+        cwd=repo,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    return time.perf_counter() - start, done.stderr
+
+
+def imports_torch(repo: Path, args: list[str], data_dir: Path) -> bool:
+    code = (
+        "import sys\nfrom engine.cli import main\n"
+        f"try:\n    main({[*args, '--data-dir', str(data_dir)]!r})\nexcept SystemExit:\n    pass\n"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    return out.stdout.strip().splitlines()[-1:] == ["True"]
+
+
+def cut_frames(media: dict, fps: float) -> list[int]:
+    return [round(s["start"] * fps) for s in media["shots"][1:]]
+
+
+def f1(found: list[int], truth: list[int], tolerance: int = 1) -> float:
+    """Cut F1 with each true cut matched at most once within +-tolerance frames."""
+    free = sorted(truth)
+    hits = 0
+    for cut in sorted(found):
+        match = next((t for t in free if abs(t - cut) <= tolerance), None)
+        if match is not None:
+            free.remove(match)
+            hits += 1
+    if not found or not truth:
+        return 1.0 if not found and not truth else 0.0
+    precision, recall = hits / len(found), hits / len(truth)
+    return 0.0 if hits == 0 else 2 * precision * recall / (precision + recall)
+
+
+def shot_backend_config(name: str):
+    try:
+        return load_config(environ={**os.environ, "AUTOEDIT__ANALYSIS__SHOTS_BACKEND": name})
+    except ConfigError:
+        return None
+
+
+def bench(clip: Path, short: Path, data_dir: Path, baseline_repo: Path | None) -> None:
+    config = load_config()
+    info = probe(clip)
+    print(
+        f"{clip.name}: {info.width}x{info.height} @ {float(info.rate):.2f} fps, {info.duration:.1f} s, "
+        f"{os.cpu_count()} CPU cores (shared machines: read the ratios)"
+    )
+    baseline = raw_decode(clip)
+    table = Table(info.duration, baseline.wall)
+    table.line("raw decode of the picture (baseline)", baseline.wall, baseline.cpu)
+    sound = raw_decode(clip, "audio")
+    table.line("raw decode of the sound", sound.wall, sound.cpu)
+
+    print("in this process, models loaded beforehand:")
+    analyse(short, config, data_dir, None)  # assembles, calibrates and loads every model
+    results: dict[str, float] = {}
+    for name in ANALYSERS:
+        watch, _ = analyse(clip, config, data_dir, [name])
+        results[name] = watch.wall
+        table.line(f"{name} alone (its decode included)", watch.wall, watch.cpu)
+    watch, whole = analyse(clip, config, data_dir, None)
+    table.line("whole analysis, one pass", watch.wall, watch.cpu)
+    no_asr, _ = analyse(clip, config, data_dir, [n for n in ANALYSERS if n not in ("words", "disfluencies")])
+    table.line("everything but ASR (words, disfluencies)", no_asr.wall, no_asr.cpu)
+    plain = load_config(environ={**os.environ, "AUTOEDIT__ANALYSIS__ASR_FILLER_PROMPT": "false"})
+    prompted_s = results["words"]
+    unprompted, _ = analyse(clip, plain, data_dir, ["words"])
+    table.line(
+        "words without the filler prompt (issue 13's windows off)",
+        unprompted.wall,
+        unprompted.cpu,
+        f"  prompted/plain {prompted_s / unprompted.wall:.2f}x",
+    )
+
+    print("teacher vs student (shots; F1 at +-1 frame against the clip's cuts and the teacher):")
+    truth = speech_footage.cut_frames(clip)
+    teacher_cuts: list[int] | None = None
+    teacher_s = 0.0
+    for backend in SHOT_BACKENDS:
+        chosen = shot_backend_config(backend)
+        if chosen is None:
+            print(f"  {backend:<58} not offered by this engine's config")
+            continue
+        analyse(short, chosen, data_dir, ["shots"])  # its model loaded outside the timing
+        watch, media = analyse(clip, chosen, data_dir, ["shots"])
+        found = cut_frames(media, float(info.rate))
+        if teacher_cuts is None:
+            teacher_cuts, teacher_s = found, watch.wall
+        table.line(
+            f"shots: {backend} ({media['models'].get('shots', '?')[:30]})",
+            watch.wall,
+            watch.cpu,
+            f"  F1 truth {f1(found, truth):.3f} teacher {f1(found, teacher_cuts):.3f}"
+            f"  {teacher_s / watch.wall:5.2f}x the teacher's speed",
         )
-        watch = Stopwatch()
-        _, again = analyse_media(path, chosen, AnalysisCache(Path(tmp)), Job())
-        second = watch.stop().wall
-        print(
-            f"  cached second run                  {second:8.3f} s  speed-up {first.wall / second:7.1f}x "
-            f"(decode passes {run.video_passes} -> {again.video_passes})"
-        )
-    if stock and "shots" in names and config.analysis.shots_backend == "transnetv2":
-        with tempfile.TemporaryDirectory() as tmp:
-            bench_transnet(images, info.duration, baseline, config, Path(tmp))
 
-
-def bench_transnet(
-    images: np.ndarray, duration: float, baseline: Stopwatch, config, models_dir: Path
-) -> None:
-    import torch
-
-    from engine.analysis.shots import WINDOW, load_for, predict_streaming
-    from engine.models import locate
-
-    weights = locate(config.models.shots, "shots")
-    model = load_for(weights, "cpu", "float32")
-    frames = len(images)
-    watch = Stopwatch()
-    stock, _ = model.predict_frames(torch.from_numpy(images), quiet=True)
-    stock_s = watch.stop().wall
-    line("TransNetV2 predict_frames (stock, float32)", watch, frames, duration, baseline)
-    stock_p = stock.numpy()
-    watch = Stopwatch()
-    load_for(weights, "cpu", "int8", models_dir)
-    print(f"  int8 network calibrated in {watch.stop().wall:.2f} s (once; later processes load it)")
-    for precision in ("float32", "bfloat16", "int8"):
-        network = load_for(weights, "cpu", precision, models_dir)
-        watch = Stopwatch()
-        ours = predict_streaming(network, iter(images), "cpu", Job(), bfloat16=precision == "bfloat16")
-        ours_s = watch.stop().wall
-        line(f"TransNetV2 streaming, {WINDOW}-frame windows, {precision}", watch, frames, duration, baseline)
-        same = np.array_equal(stock_p > 0.5, ours > 0.5)
-        print(
-            f"  -> speed-up over stock {stock_s / ours_s:.2f}x; max |difference| in cut probability "
-            f"{float(np.abs(stock_p - ours).max()):.2e}; same frames above 0.5: {same}"
-        )
-
-
-def _warm(analyser) -> None:
-    from engine.analysis import faces, shots
-    from engine.models import locate
-
-    if isinstance(analyser, shots.TransNetV2Shots):
-        shots.load_for(
-            locate(analyser.spec, "shots"), analyser.device, analyser.precision, analyser.models_dir
-        )
-    elif isinstance(analyser, faces.MediaPipeFaces):
-        faces.load_mediapipe_faces(locate(analyser.spec, "faces"), analyser.min_confidence)
+    print("as a user runs it (`autoedit analyze`, a cold process each):")
+    repos = [("this engine", REPO)] + ([("baseline", baseline_repo)] if baseline_repo else [])
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / "analysis.json"
+        warm = {label: Path(tmp) / f"warm-{i}" for i, (label, _) in enumerate(repos)}
+        for label, repo in repos:  # the warm data dirs: models assembled and calibrated
+            cli(repo, ["analyze", str(short), "-o", str(out)], warm[label])
+        runs: dict[str, dict[str, float]] = {label: {} for label, _ in repos}
+        for _ in range(2):  # interleaved, best of two
+            for label, repo in repos:
+                got = runs[label]
+                shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
+                wall, err = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
+                got["warm data dir"] = min(got.get("warm data dir", 1e9), wall)
+                shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
+                wall, _ = cli(repo, ["analyze", str(short), "-o", str(out)], warm[label])
+                got["3 s clip, warm data dir"] = min(got.get("3 s clip, warm data dir", 1e9), wall)
+                fresh = Path(tmp) / f"fresh-{label.replace(' ', '-')}"
+                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], fresh)
+                shutil.rmtree(fresh, ignore_errors=True)
+                got["fresh data dir"] = min(got.get("fresh data dir", 1e9), wall)
+                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
+                got["cached rerun"] = min(got.get("cached rerun", 1e9), wall)
+                wall, _ = cli(repo, ["--help"], warm[label])
+                got["--help"] = min(got.get("--help", 1e9), wall)
+                wall, _ = cli(repo, ["analyze", str(Path(tmp) / "missing.mp4")], warm[label])
+                got["a missing file's error"] = min(got.get("a missing file's error", 1e9), wall)
+        for label, repo in repos:
+            for what, wall in runs[label].items():
+                ratio = ""
+                if label != "baseline" and baseline_repo:
+                    ratio = f"  baseline/this {runs['baseline'][what] / wall:5.2f}x"
+                seconds = 3.0 if what.startswith("3 s") else info.duration
+                print(
+                    f"  {label:<12} {what:<26} {wall:7.2f} s "
+                    f"{seconds / wall:7.2f}x real time {wall / baseline.wall:6.2f}x raw decode{ratio}"
+                )
+            for what, args in (("--help", ["--help"]), ("missing file", ["analyze", "missing.mp4"])):
+                print(f"  {label:<12} {what} imports torch: {imports_torch(repo, args, warm[label])}")
+    print(f"  (whole analysis found {len(whole['words'])} words, {len(whole['shots'])} shots)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("files", nargs="*", type=Path)
-    parser.add_argument("--analysers", default="shots,faces,quality")
-    parser.add_argument("--no-stock", action="store_true", help="skip the stock TransNetV2 comparison")
+    parser.add_argument(
+        "--clip", type=Path, help="a clip made by bench/speech_footage.py (default: made now)"
+    )
+    parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--baseline-repo", type=Path, help="another checkout to time the CLI of, interleaved")
     args = parser.parse_args()
-    names = [n for n in args.analysers.split(",") if n]
-    for path in args.files or [DEFAULT]:
-        bench_file(path, names, not args.no_stock)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        clip = args.clip or speech_footage.write(work / "speech_1080p.mp4", args.seconds)
+        short = speech_footage.write(clip.with_name(clip.stem + "-3s.mp4"), 3.0)
+        data_dir = work / "data"
+        bench(clip, short, data_dir, args.baseline_repo)
 
 
 if __name__ == "__main__":

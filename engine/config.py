@@ -8,7 +8,9 @@ Unknown keys are errors, so a typo never silently does nothing.
 
 from __future__ import annotations
 
+import glob
 import os
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -190,12 +192,24 @@ class EngineConfig(Section):
     def torch_device(self) -> str:
         if self.device != "auto":
             return self.device
+        if not _may_have_cuda():
+            return "cpu"  # without importing torch (~3 s here): start-up and bad-input errors stay fast
         try:
             import torch
 
             return "cuda" if torch.cuda.is_available() else "cpu"
         except ImportError:
             return "cpu"
+
+
+def _may_have_cuda() -> bool:
+    """False only where CUDA surely cannot run: Linux with no NVIDIA driver loaded (no /proc/driver/nvidia,
+    no /dev/nvidia0.., no WSL GPU /dev/dxg); elsewhere torch is asked."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return bool(
+        os.path.exists("/proc/driver/nvidia") or os.path.exists("/dev/dxg") or glob.glob("/dev/nvidia[0-9]*")
+    )
 
 
 def _read_yaml(path: Path) -> dict[str, Any]:

@@ -20,3 +20,17 @@ def sub_dir(root: Path, *parts: str) -> Path:
     path = root.joinpath(*parts)
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+def write_output(path: Path, text: str) -> None:
+    """Write a command's text output: a regular file whole or not at all (a finished `.partial` renamed
+    over it); a device, pipe or terminal (`-o /dev/null`) in place, since renaming over it would
+    replace the device itself for every program on the machine."""
+    if path.exists() and not path.is_file():
+        with path.open("w", encoding="utf-8") as stream:
+            stream.write(text)
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".partial")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)

@@ -94,12 +94,18 @@ def analyse_files(paths, config: EngineConfig, data_dir, job: Job, fields=None) 
     """Analyse every file; per-file problems go to `report.errors`, the rest completes."""
     data_dir = Path(data_dir)
     cache = AnalysisCache(data_dir)
-    chosen = analysers_for(config, data_dir, fields)
+    entries = registry.select(config, fields)  # unknown field names fail before any file is read
+    chosen: list[tuple[registry.Entry, Analyser]] | None = None
     report = AnalysisReport()
     paths = list(paths)
     for i, path in enumerate(paths):
         sub = job.sub(f"{Path(path).name}", i / len(paths), (i + 1) / len(paths))
         try:
+            # Probed before the analysers are built: building one may import torch (~3 s), which a
+            # missing or unreadable file must not wait for.
+            _probe_cached(os.path.abspath(os.fspath(path)), cache)
+            if chosen is None:
+                chosen = [(entry, entry.build(config, data_dir)) for entry in entries]
             media, _ = analyse_media(path, chosen, cache, sub)
         except BadInput as exc:
             report.errors.append({"path": os.path.abspath(os.fspath(path)), "error": _problem(exc)})

@@ -95,16 +95,27 @@ class WhisperWords(_WordsAnalyser):
         samples = inputs.audio(AudioRequest(SAMPLE_RATE))
         if samples is None or samples.size == 0:
             return {"words": []}
+        spans = None
+        known = getattr(inputs, "known", {}).get("speech")
+        if known is not None and not self.dialog_settings():
+            # the speech field was found on these very samples with the same VAD settings: not twice
+            spans = [(float(r["start"]), float(r["end"])) for r in known]
         samples = self.clean_dialog(inputs, samples)
         prompt = FILLER_PROMPT if self.config.analysis.asr_filler_prompt else None
-        return {"words": self.transcribe(samples, job, initial_prompt=prompt)}
+        return {"words": self.transcribe(samples, job, initial_prompt=prompt, spans=spans)}
 
     def transcribe(
-        self, samples: np.ndarray, job: Job, initial_prompt: str | None = None
+        self,
+        samples: np.ndarray,
+        job: Job,
+        initial_prompt: str | None = None,
+        spans: list[Span] | None = None,
     ) -> list[dict[str, Any]]:
-        spans = speech_spans(
-            samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job
-        )
+        """Words of 16 kHz `samples`; `spans` are their VAD speech spans when already known."""
+        if spans is None:
+            spans = speech_spans(
+                samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job
+            )
         if not spans:
             return []
         model, lock = _faster_whisper(
@@ -113,13 +124,16 @@ class WhisperWords(_WordsAnalyser):
         duration = len(samples) / SAMPLE_RATE
         windows = prompt_windows(spans, duration) if initial_prompt else [(0.0, duration)]
         words: list[dict[str, Any]] = []
+        # Whisper detects the language on each call's first 30 s (one more encoder pass); a file is
+        # taken to be in one language, found on its first window.
+        language = [self.config.analysis.asr_language]
         with lock:
             for a, b in windows:
-                got = self._decode(model, samples, a, b, duration, initial_prompt, job)
+                got = self._decode(model, samples, a, b, duration, initial_prompt, job, language)
                 if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
                     # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
                     # window decoded unprompted is kept when it leaves less speech without words.
-                    plain = self._decode(model, samples, a, b, duration, None, job)
+                    plain = self._decode(model, samples, a, b, duration, None, job, language)
                     if unheard(plain, spans, a, b) < unheard(got, spans, a, b):
                         got = plain
                 words += got
@@ -134,13 +148,15 @@ class WhisperWords(_WordsAnalyser):
         duration: float,
         prompt: str | None,
         job: Job,
+        language: list[str | None],
     ) -> list[dict[str, Any]]:
-        """The words of samples[a s : b s] (times in the whole file)."""
+        """The words of samples[a s : b s] (times in the whole file). `language` holds the file's
+        language, or None until the first window has detected it (then set here)."""
         offset = int(round(a * SAMPLE_RATE))
         chunk = samples[offset : int(round(b * SAMPLE_RATE))]
-        segments, _info = model.transcribe(
+        segments, info = model.transcribe(
             np.ascontiguousarray(chunk, dtype=np.float32),
-            language=self.config.analysis.asr_language,
+            language=language[0],
             beam_size=self.config.analysis.asr_beam_size,
             temperature=list(self.config.analysis.asr_temperatures),
             word_timestamps=True,
@@ -148,6 +164,7 @@ class WhisperWords(_WordsAnalyser):
             condition_on_previous_text=False,
             initial_prompt=prompt,
         )
+        language[0] = info.language
         shift = offset / SAMPLE_RATE
         words: list[dict[str, Any]] = []
         for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from engine.distributed.options import add_ray_argument, leave_cluster, ray_address
+from engine.paths import write_output
 
 
 def add_arguments(parser) -> None:
@@ -46,10 +47,7 @@ def run(args, ctx) -> int:
     if output is None:
         sys.stdout.write(text + "\n")
     else:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        tmp = output.with_name(output.name + ".partial")
-        tmp.write_text(text + "\n", encoding="utf-8")
-        tmp.replace(output)
+        write_output(output, text + "\n")
         err_console.print(f"wrote {output} ({len(report.media)} file(s) analysed)", highlight=False)
     for error in report.errors:
         err_console.print(

@@ -15,6 +15,7 @@ def add_arguments(parser) -> None:
 
 def run(args, ctx) -> int:
     from engine.console import err_console, progress_job
+    from engine.paths import write_output
     from engine.planning.transcript import analyse_for_transcript, write_transcript
 
     with progress_job("transcript") as job:
@@ -22,10 +23,7 @@ def run(args, ctx) -> int:
             [str(Path(m).resolve()) for m in args.media], ctx.config, ctx.data_dir, job
         )
     out = Path(args.output)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".partial")
-    tmp.write_text(write_transcript(items), encoding="utf-8")
-    tmp.replace(out)
+    write_output(out, write_transcript(items))
     words = sum(len(m.words) for m in items)
     err_console.print(f"wrote {out} ({words} words of {len(items)} file(s))", highlight=False)
     return 0

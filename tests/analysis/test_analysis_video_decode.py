@@ -151,3 +151,46 @@ def test_sampler_takes_first_frame_at_or_after_each_tick(fps, times, picked):
 
 def test_rate_is_fraction_exact(synthetic):
     assert probe(synthetic["cuts_2997"].path).rate == Fraction(30000, 1001)
+
+
+def _info(width: int, height: int):
+    from engine.media.types import MediaInfo
+
+    return MediaInfo("x.mp4", "0", 1.0, Fraction(25), width, height, True, False)
+
+
+def test_deblocking_is_skipped_only_where_every_request_shrinks_the_picture_threefold():
+    from engine.media.video import FAST_DECODER_OPTIONS, decoder_options
+
+    analysers = [(48, 27), (640, 360), (320, 180)]  # shots, faces, quality at 16:9
+    assert decoder_options(_info(1920, 1080), analysers) == FAST_DECODER_OPTIONS
+    assert decoder_options(_info(3840, 2160), analysers) == FAST_DECODER_OPTIONS
+    assert decoder_options(_info(1280, 720), analysers) == {}  # faces at half size: block edges would show
+    assert decoder_options(_info(426, 240), [(48, 27), (320, 180)]) == {}
+    assert decoder_options(_info(1920, 1080), []) == {}
+
+
+def test_frames_decoded_without_deblocking_match_deblocked_ones_at_the_analysers_sizes(tmp_path):
+    import av
+
+    from engine.media.video import FrameScaler
+    from engine.synthetic import write_media
+
+    rng = np.random.default_rng(3)
+    small = rng.integers(0, 256, (27, 48, 3), dtype=np.uint8)
+    pictures = [np.kron(np.roll(small, i, axis=1), np.ones((40, 40, 1), np.uint8)) for i in range(12)]
+    clip = tmp_path / "hd.mp4"
+    write_media(clip, pictures, Fraction(25), size=(1920, 1080))
+    info = probe(clip)
+    request = VideoRequest(size=(48, 27))
+    decode = VideoPass(info)
+    got: list = []
+    thread = _consume(decode.subscribe(request), got)
+    decode.run(Job())
+    thread.join()
+    scale = FrameScaler(request, request.size)
+    with av.open(str(clip)) as container:  # the reference: every filter on
+        reference = [scale(frame) for frame in container.decode(video=0)]
+    assert len(got) == len(reference) == 12
+    for frame, ref in zip(got, reference, strict=True):
+        assert float(np.abs(frame.image.astype(int) - ref.astype(int)).mean()) < 1.0
