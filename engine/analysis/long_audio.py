@@ -80,26 +80,29 @@ def analyse_long_audio(
     grid = float(_lcm(BEATNET_HOP_S, GATING_HOP_S, Fraction(a.loudness_hop_s).limit_denominator(1000)))
     segments = plan_audio_segments(info.duration, a.chunk_s, pauses, PREROLL_S, OVERLAP_S, grid)
     counts.windows = len(segments)
-    requests = list(dict.fromkeys(an.audio for an, _ in work if an.audio is not None))
-    parts: dict[str, list[dict[str, Any]]] = {key: [] for _, key in work}
+    per_window = [(an, key) for an, key in work if an.name != "speech"]  # speech: the pass above
+    requests = list(dict.fromkeys(an.audio for an, _ in per_window if an.audio is not None))
+    parts: dict[str, list[dict[str, Any]]] = {key: [] for _, key in per_window}
     steps = job.sub("windows", 0.08, 1.0)
     for seg in segments:
         steps.report("window", seg.index / len(segments), f"window {seg.index + 1}/{len(segments)}")
-        stored = {key: partials.load(info.sha256, key, seg) for _, key in work}
-        missing = [(an, key) for an, key in work if stored[key] is None]
-        counts.cached += len(work) - len(missing)
+        stored = {key: partials.load(info.sha256, key, seg) for _, key in per_window}
+        missing = [(an, key) for an, key in per_window if stored[key] is None]
+        counts.cached += len(per_window) - len(missing)
         if not missing:
             counts.log.append(f"window {seg.index + 1}/{len(segments)}: stored")
         else:
             audio = _decode_window(info, requests, seg, segments)
             inside = _Window(info, seg, audio, spans, windows if prompted else _core_window(seg, info), known)
-            for i, (an, key) in enumerate(work):
+            for i, (an, key) in enumerate(per_window):
                 before = stored[key]
                 if before is not None:
                     inside.parts[an.name] = before
                     continue
                 sub = steps.sub(
-                    an.name, (seg.index + i / len(work)) / len(segments), (seg.index + 1) / len(segments)
+                    an.name,
+                    (seg.index + i / len(per_window)) / len(segments),
+                    (seg.index + 1) / len(segments),
                 )
                 prompt = FILLER_PROMPT if prompted else None
                 part = _PARTS[an.name](an, inside, sub, prompt)
@@ -109,7 +112,7 @@ def analyse_long_audio(
                 counts.computed += 1
             counts.log.append(f"window {seg.index + 1}/{len(segments)}: computed {len(missing)}")
             del audio, inside
-        for _, key in work:
+        for _, key in per_window:
             parts[key].append(stored[key])  # type: ignore[arg-type]
         job.check()
     results = {}
@@ -337,7 +340,6 @@ _PARTS: dict[str, Callable[[Any, _Window, Job, str | None], dict[str, Any]]] = {
     "beats": _beats_part,
     "loudness": _loudness_part,
     "disfluencies": _disfluencies_part,
-    "speech": lambda an, w, job, prompt: {},  # from the whole-file VAD pass
 }
 _STITCH: dict[str, Stitcher] = {
     "words": _joined("words"),
@@ -345,7 +347,7 @@ _STITCH: dict[str, Stitcher] = {
     "loudness": _loudness_result,
     "disfluencies": _disfluencies_result,
 }
-assert set(_PARTS) == LONG_AUDIO_ANALYSERS and set(_STITCH) | {"speech"} == LONG_AUDIO_ANALYSERS
+assert set(_PARTS) == set(_STITCH) == LONG_AUDIO_ANALYSERS - {"speech"}  # speech: the VAD pass
 
 
 class _WindowInputs:

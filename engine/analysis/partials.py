@@ -2,8 +2,8 @@
 
 One SQLite table under the analysis cache: a row per (content hash, analyser cache key, window), the
 window named by its core and decoded span in file seconds. A row is committed before the next window
-starts, so Ctrl-C or kill -9 loses at most the window in progress. Once an analyser's whole-file result
-is in the cache (engine/analysis/cache.py) its rows are deleted.
+starts, so Ctrl-C or kill -9 loses at most the window in progress. Once the file's whole-file results are
+in the cache (engine/analysis/cache.py) its rows are deleted.
 """
 
 from __future__ import annotations
@@ -69,6 +69,7 @@ class PartialResults:
             ).fetchall()
         return [(str(k), str(w), float(t)) for k, w, t in rows]
 
-    def discard(self, sha256: str, key: str) -> None:
+    def discard(self, sha256: str) -> None:
+        """Every row of a file (once its whole-file results are in the cache)."""
         with self._lock, closing(self._connect()) as conn, conn:
-            conn.execute("DELETE FROM partials WHERE sha256 = ? AND key = ?", (sha256, key))
+            conn.execute("DELETE FROM partials WHERE sha256 = ?", (sha256,))

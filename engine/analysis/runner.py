@@ -173,9 +173,8 @@ def analyse_media(
     elif audio_work:
         _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run, dict(results), setup)
         keep(audio_work)
-    if run.windows:
-        for item in audio_work:  # the whole-file results are cached: the windows' rows are done with
-            setup.partials().discard(info.sha256, item.key)
+    if run.windows:  # the whole-file results are cached: the windows' rows are done with
+        setup.partials().discard(info.sha256)
     job.report("done", 1.0, Path(path).name)
     return _media_analysis(info, results, models, notes), run
 
