@@ -180,11 +180,17 @@ def analyse_media(
 
 
 def analyse_span(
-    info: MediaInfo, analysers: list[Analyser], span: tuple[float, float] | None, job: Job
+    info: MediaInfo,
+    analysers: list[Analyser],
+    span: tuple[float, float] | None,
+    job: Job,
+    cache: AnalysisCache | None = None,
+    config: EngineConfig | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run `analysers` on a probed file, nothing cached: {cache key: result}. With `span` (start, end)
     only that time range of the video is decoded (visual analysers only; frame times stay the file's,
-    engine/distributed stitches the ranges); None analyses the whole file."""
+    engine/distributed stitches the ranges); None analyses the whole file. With `cache` and `config`,
+    long audio goes window by window, its finished windows kept under `cache` (long_audio.py)."""
     if span is not None:
         if any(a.video is None for a in analysers):
             raise ValueError("a time range is analysed by visual analysers only")
@@ -192,12 +198,15 @@ def analyse_span(
     video_work = [_Work(a, _cache_key(a)) for a in analysers if a.video is not None and info.has_video]
     audio_work = [_Work(a, _cache_key(a)) for a in analysers if a.video is None and info.has_audio]
     run = FileRun(path=info.path)
+    setup = _AudioSetup(cache, config)
     if video_work and audio_work:
-        _video_and_audio(info, video_work, audio_work, job, run, lambda work: None, {})
+        _video_and_audio(info, video_work, audio_work, job, run, lambda work: None, {}, setup)
     elif video_work:
         _video_pass(info, video_work, job, run, span)
     elif audio_work:
-        _audio_analysis(info, audio_work, job, run, {})
+        _audio_analysis(info, audio_work, job, run, {}, setup)
+    if run.windows and cache is not None:
+        setup.partials().discard(info.sha256)  # the caller keeps the whole-file results
     return {item.key: item.result for item in video_work + audio_work if item.result is not None}
 
 

@@ -75,9 +75,15 @@ def _nearest(times: list[float], other: list[float]) -> float:
     return max((min(abs(t - o) for o in other) for t in times), default=0.0)
 
 
-def test_windows_give_the_whole_file_result(long_mix, tmp_path, engine_data_dir):
+@pytest.fixture(scope="module")
+def cut(long_mix, tmp_path_factory, engine_data_dir):
+    """The file analysed window by window, and what that run did."""
+    return _analyse(long_mix, CHUNK_S, tmp_path_factory.mktemp("cut"), engine_data_dir)
+
+
+def test_windows_give_the_whole_file_result(long_mix, cut, tmp_path, engine_data_dir):
     whole, whole_run = _analyse(long_mix, 0.0, tmp_path / "whole", engine_data_dir)
-    cut, cut_run = _analyse(long_mix, CHUNK_S, tmp_path / "cut", engine_data_dir)
+    cut, cut_run = cut
     assert whole_run.windows == 0 and cut_run.windows >= 3, (whole_run, cut_run)
     assert cut_run.windows_computed == cut_run.windows * (len(FIELDS) - 1)  # speech is one whole-file pass
     assert len(whole.words) > 80 and len(whole.beats) > 60 and len(whole.speech) > 10
@@ -97,6 +103,32 @@ def test_windows_give_the_whole_file_result(long_mix, tmp_path, engine_data_dir)
     assert cut.loudness.times == whole.loudness.times
     assert max(abs(a - b) for a, b in zip(cut.loudness.lufs, whole.loudness.lufs, strict=True)) <= 0.1
     assert [(d.kind, d.text) for d in cut.disfluencies] == [(d.kind, d.text) for d in whole.disfluencies]
+
+
+def test_the_first_minute_reads_as_that_minute_alone(long_mix, cut, tmp_path, engine_data_dir):
+    """What the held-out check asks of a multi-hour file: its first minutes analysed in windows equal
+    those minutes analysed alone (speech, words, beats), away from where the excerpt is cut off."""
+    from engine.media.audio import decode_audio
+
+    excerpt = tmp_path / "first_minute.wav"
+    write_media(excerpt, audio=decode_audio(long_mix, [RATE])[RATE][: 60 * RATE], sample_rate=RATE)
+    alone, alone_run = _analyse(excerpt, CHUNK_S * 2, tmp_path / "alone", engine_data_dir)
+    cut, _ = cut
+    assert alone_run.windows == 0
+    upto = 45.0
+
+    def early(items):
+        return [x for x in items if x.end < upto]
+
+    assert len(early(alone.speech)) > 3
+    assert [(s.start, s.end) for s in early(cut.speech)] == [(s.start, s.end) for s in early(alone.speech)]
+    assert [w.text for w in early(cut.words)] == [w.text for w in early(alone.words)]
+    for a, b in zip(early(alone.words), early(cut.words), strict=True):
+        assert abs(a.start - b.start) <= FRAME_S and abs(a.end - b.end) <= FRAME_S, (a, b)
+    beats_alone = [t for t in alone.beats if t < upto]
+    beats_cut = [t for t in cut.beats if t < upto]
+    assert len(beats_alone) > 20
+    assert _nearest(beats_alone, beats_cut) <= FRAME_S and _nearest(beats_cut, beats_alone) <= FRAME_S
 
 
 def test_a_killed_run_resumes_at_its_first_unfinished_window(long_mix, tmp_path, engine_data_dir):
