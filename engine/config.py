@@ -86,6 +86,10 @@ class Analysis(Section):
     loudness_window_s: float = Field(3.0, gt=0)
     loudness_hop_s: float = Field(1.0, gt=0)
     vad_threshold: float = Field(0.5, gt=0, lt=1)
+    # Audio longer than this is analysed window by window (engine/analysis/long_audio.py): memory stays
+    # that of one window whatever the length, and finished windows are cached, so a stopped run resumes.
+    # 0 = always the whole file at once.
+    chunk_s: float = Field(300.0, ge=0)
     asr_beam_size: int = Field(5, ge=1, le=10)
     # Whisper's fallback when a window decodes badly. Temperatures above 0 sample, and CTranslate2 seeds
     # its sampler per worker thread from the OS, so the same file would transcribe differently run to run.

@@ -71,11 +71,7 @@ class _BeatsAnalyser:
         job.report("beats", 0.0)
         beats, downbeats = self.track(np.ascontiguousarray(samples, dtype=np.float32), job)
         job.report("beats", 1.0)
-        return {
-            "beats": [round(float(t), 3) for t in beats],
-            "downbeats": [round(float(t), 3) for t in downbeats],
-            "tempo": tempo_bpm(beats),
-        }
+        return beats_field(beats, downbeats)
 
     def track(self, samples: np.ndarray, job: Job) -> tuple[np.ndarray, np.ndarray]:
         raise NotImplementedError
@@ -100,14 +96,22 @@ class BeatNetBeats(_BeatsAnalyser):
         }
 
     def track(self, samples: np.ndarray, job: Job) -> tuple[np.ndarray, np.ndarray]:
+        activations = self.activations(samples, job)
+        job.report("beats", 0.4, "decoding")
+        return self.decode(activations)
+
+    def activations(self, samples: np.ndarray, job: Job) -> np.ndarray:
+        """(frames, [beat, downbeat]) at BEATNET_FPS, frame i centred on sample i * rate / fps."""
         import torch
 
         crnn, features = _beatnet(str(locate(self.spec, "beats")))
         feats = torch.from_numpy(np.asarray(features.process_audio(samples).T, dtype=np.float32)).unsqueeze(0)
         job.report("beats", 0.2, "activations")
         with TORCH_TRACING, torch.inference_mode():  # not while the video pass traces a model
-            activations = _beatnet_forward(crnn, feats)
-        job.report("beats", 0.4, "decoding")
+            return _beatnet_forward(crnn, feats)
+
+    def decode(self, activations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Beat and downbeat times from a whole file's activations (the DBN works in bounded pieces)."""
         return _dbn_downbeats(activations, BEATNET_FPS, BEATNET_MIN_STRENGTH)
 
 
@@ -140,6 +144,15 @@ class LibrosaBeats(_BeatsAnalyser):
 
         _tempo, beats = librosa.beat.beat_track(y=samples, sr=BEATNET_RATE, units="time")
         return np.asarray(beats, dtype=float), np.zeros(0)
+
+
+def beats_field(beats: np.ndarray, downbeats: np.ndarray) -> dict[str, Any]:
+    """The report's beats, downbeats and tempo (from the beats' own intervals)."""
+    return {
+        "beats": [round(float(t), 3) for t in beats],
+        "downbeats": [round(float(t), 3) for t in downbeats],
+        "tempo": tempo_bpm(np.asarray(beats, dtype=float)),
+    }
 
 
 def tempo_bpm(beats: np.ndarray) -> float | None:

@@ -76,3 +76,81 @@ def measure(samples: np.ndarray, rate: int, window_s: float, hop_s: float, job: 
         "times": [round(float(t), 3) for t in times],
         "lufs": [round(float(v), 2) for v in curve],
     }
+
+
+# -- long files: BS.1770's own blocks per window, gated over the union ---------------------------
+
+CHANNEL_GAINS = (1.0, 1.0, 1.0, 1.41, 1.41)  # BS.1770 G_i for L R C Ls Rs (pyloudnorm's order)
+GATING_STEP = 0.25  # of a block: 75% overlap
+SHORT_TERM_GATE_LU = -10.0  # the relative gate
+
+
+def window_blocks(
+    samples: np.ndarray,
+    rate: int,
+    origin: int,
+    core: tuple[float, float],
+    total: int | None,
+    window_s: float,
+    hop_s: float,
+) -> dict[str, Any]:
+    """One window of a long file (`samples[0]` is the file's sample `origin`): the channel-weighted
+    K-weighted mean square of every 400 ms gating block and every `window_s` short-term block whose
+    start lies in `core` (file seconds), numbered as a whole-file pyloudnorm meter numbers them.
+    `total`: the file's sample count when this window reaches its end (the last blocks are cut there).
+    The window must start early enough for the K-weighting filters to settle (a second does)."""
+    import pyloudnorm
+
+    data = samples.T if samples.ndim == 2 else samples[:, None]
+    filtered = np.array(data, dtype=np.float32)  # the dtype a whole-file meter works in
+    for stage in pyloudnorm.Meter(rate)._filters.values():  # the K-weighting pyloudnorm applies
+        for ch in range(filtered.shape[1]):
+            filtered[:, ch] = stage.apply_filter(filtered[:, ch])
+    gains = np.asarray(CHANNEL_GAINS[: filtered.shape[1]])
+    end = origin + filtered.shape[0]
+
+    def blocks(block_s: float, step: float) -> tuple[int, list[float]]:
+        # pyloudnorm's bounds: l = int(T_g * j * step * rate), u = int(T_g * (j * step + 1) * rate)
+        count = None if total is None else int(np.round((total / rate - block_s) / (block_s * step))) + 1
+        first = max(0, int(np.ceil(core[0] / (block_s * step) - 1e-9)))
+        powers: list[float] = []
+        j = first
+        while True:
+            if count is not None and j >= count:
+                break
+            if j * block_s * step >= core[1]:
+                break
+            lo, hi = int(block_s * (j * step) * rate), int(block_s * (j * step + 1) * rate)
+            if total is None and hi > end:
+                break
+            part = filtered[max(0, lo - origin) : max(0, hi - origin)]
+            z = np.sum(np.square(part), axis=0) / (block_s * rate)
+            powers.append(float(np.sum(gains * z)))
+            j += 1
+        return first, powers
+
+    gating_first, gating = blocks(GATING_BLOCK_S, GATING_STEP)
+    curve_first, curve = blocks(window_s, hop_s / window_s)
+    return {"gating_first": gating_first, "gating": gating, "curve_first": curve_first, "curve": curve}
+
+
+def from_window_blocks(parts: list[dict[str, Any]], window_s: float, hop_s: float) -> dict[str, Any]:
+    """The `loudness` field from every window's blocks (in file order): integrated loudness gated as
+    BS.1770 gates (absolute -70 LUFS, then relative -10 LU) over all of the file's blocks at once."""
+    gating = np.asarray([p for part in parts for p in part["gating"]], dtype=float)
+    curve_powers = np.asarray([p for part in parts for p in part["curve"]], dtype=float)
+    first = parts[0]["curve_first"] if parts else 0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        levels = -0.691 + 10.0 * np.log10(gating)
+        above = gating[levels >= ABSOLUTE_GATE_LUFS]
+        relative = -0.691 + 10.0 * np.log10(np.mean(above)) + SHORT_TERM_GATE_LU if above.size else np.inf
+        kept = gating[(levels > relative) & (levels > ABSOLUTE_GATE_LUFS)]
+        integrated = -0.691 + 10.0 * np.log10(np.mean(kept)) if kept.size else -np.inf
+        curve = -0.691 + 10.0 * np.log10(curve_powers)
+    curve = np.where(np.isfinite(curve), np.maximum(curve, ABSOLUTE_GATE_LUFS), ABSOLUTE_GATE_LUFS)
+    times = window_s / 2 + hop_s * (first + np.arange(len(curve)))
+    return {
+        "integrated_lufs": round(float(integrated), 2) if np.isfinite(integrated) else None,
+        "times": [round(float(t), 3) for t in times],
+        "lufs": [round(float(v), 2) for v in curve],
+    }

@@ -12,6 +12,7 @@ failure stops the run.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from engine.media.video import Subscription, VideoPass
 from engine.progress import Job
 
 PROBE_KEY = "probe@1"
+log = logging.getLogger("autoedit.analysis")
 AUDIO_FIELDS = ("speech", "words", "beats", "downbeats", "tempo", "loudness", "disfluencies")
 VIDEO_FIELDS = ("shots", "faces", "quality", "objects")
 
@@ -48,6 +50,9 @@ class FileRun:
     video_passes: int = 0
     decoded_frames: int = 0
     audio_decodes: int = 0
+    windows: int = 0  # long audio: the windows it was cut in (0 when analysed whole)
+    windows_computed: int = 0  # analyser-windows computed in this run ...
+    windows_cached: int = 0  # ... and found stored by an earlier, interrupted one
 
 
 @dataclass
@@ -106,7 +111,7 @@ def analyse_files(paths, config: EngineConfig, data_dir, job: Job, fields=None) 
             _probe_cached(os.path.abspath(os.fspath(path)), cache)
             if chosen is None:
                 chosen = [(entry, entry.build(config, data_dir)) for entry in entries]
-            media, _ = analyse_media(path, chosen, cache, sub)
+            media, _ = analyse_media(path, chosen, cache, sub, config)
         except BadInput as exc:
             report.errors.append({"path": os.path.abspath(os.fspath(path)), "error": _problem(exc)})
             continue
@@ -118,14 +123,20 @@ def analyse_files(paths, config: EngineConfig, data_dir, job: Job, fields=None) 
 def analyse_file(path, config: EngineConfig, data_dir, job: Job, fields=None) -> MediaAnalysis:
     """One file's analysis; `BadInput` when the file cannot be analysed."""
     data_dir = Path(data_dir)
-    media, _ = analyse_media(path, analysers_for(config, data_dir, fields), AnalysisCache(data_dir), job)
+    chosen = analysers_for(config, data_dir, fields)
+    media, _ = analyse_media(path, chosen, AnalysisCache(data_dir), job, config)
     return media
 
 
 def analyse_media(
-    path, analysers: list[tuple[registry.Entry, Analyser]], cache: AnalysisCache, job: Job
+    path,
+    analysers: list[tuple[registry.Entry, Analyser]],
+    cache: AnalysisCache,
+    job: Job,
+    config: EngineConfig | None = None,
 ) -> tuple[MediaAnalysis, FileRun]:
-    """The workhorse behind analyse_file(s): also says what was computed, cached and decoded."""
+    """The workhorse behind analyse_file(s): also says what was computed, cached and decoded. With
+    `config`, audio longer than its analysis.chunk_s is analysed window by window (long_audio.py)."""
     path = os.path.abspath(os.fspath(path))
     run = FileRun(path=path)
     job.report("probe", 0.0, Path(path).name)
@@ -159,24 +170,33 @@ def analyse_media(
         with kept:
             _keep(info, work, cache, results, models, run)
 
+    setup = _AudioSetup(cache, config)
     if video_work and audio_work:
-        _video_and_audio(info, video_work, audio_work, job, run, keep, dict(results))
+        _video_and_audio(info, video_work, audio_work, job, run, keep, dict(results), setup)
     elif video_work:
         _video_pass(info, video_work, job.sub("video", 0.05, 1.0), run)
         keep(video_work)
     elif audio_work:
-        _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run, dict(results))
+        _audio_analysis(info, audio_work, job.sub("audio", 0.05, 1.0), run, dict(results), setup)
         keep(audio_work)
+    if run.windows:  # the whole-file results are cached: the windows' rows are done with
+        setup.partials().discard(info.sha256)
     job.report("done", 1.0, Path(path).name)
     return _media_analysis(info, results, models, notes), run
 
 
 def analyse_span(
-    info: MediaInfo, analysers: list[Analyser], span: tuple[float, float] | None, job: Job
+    info: MediaInfo,
+    analysers: list[Analyser],
+    span: tuple[float, float] | None,
+    job: Job,
+    cache: AnalysisCache | None = None,
+    config: EngineConfig | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Run `analysers` on a probed file, nothing cached: {cache key: result}. With `span` (start, end)
     only that time range of the video is decoded (visual analysers only; frame times stay the file's,
-    engine/distributed stitches the ranges); None analyses the whole file."""
+    engine/distributed stitches the ranges); None analyses the whole file. With `cache` and `config`,
+    long audio goes window by window, its finished windows kept under `cache` (long_audio.py)."""
     if span is not None:
         if any(a.video is None for a in analysers):
             raise ValueError("a time range is analysed by visual analysers only")
@@ -184,12 +204,15 @@ def analyse_span(
     video_work = [_Work(a, _cache_key(a)) for a in analysers if a.video is not None and info.has_video]
     audio_work = [_Work(a, _cache_key(a)) for a in analysers if a.video is None and info.has_audio]
     run = FileRun(path=info.path)
+    setup = _AudioSetup(cache, config)
     if video_work and audio_work:
-        _video_and_audio(info, video_work, audio_work, job, run, lambda work: None, {})
+        _video_and_audio(info, video_work, audio_work, job, run, lambda work: None, {}, setup)
     elif video_work:
         _video_pass(info, video_work, job, run, span)
     elif audio_work:
-        _audio_analysis(info, audio_work, job, run, {})
+        _audio_analysis(info, audio_work, job, run, {}, setup)
+    if run.windows and cache is not None:
+        setup.partials().discard(info.sha256)  # the caller keeps the whole-file results
     return {item.key: item.result for item in video_work + audio_work if item.result is not None}
 
 
@@ -259,6 +282,7 @@ def _video_and_audio(
     run: FileRun,
     keep: Callable[[list[_Work]], None],
     known: dict[str, Any],
+    setup: _AudioSetup | None = None,
 ) -> None:
     """The audio analysers beside the video pass: the pass alone leaves ~20% of 2 cores idle (waiting
     on decode or on TransNetV2), which the audio work fills; 1.12-1.2x faster in all (bench/analysis.py).
@@ -269,7 +293,7 @@ def _video_and_audio(
 
     def audio() -> None:
         try:
-            _audio_analysis(info, audio_work, parts["audio"], run, known)
+            _audio_analysis(info, audio_work, parts["audio"], run, known, setup)
             keep(audio_work)
         except BaseException as exc:  # handed to the caller's thread below
             failures.append(exc)
@@ -291,10 +315,49 @@ def _video_and_audio(
         raise failures[0]
 
 
+@dataclass
+class _AudioSetup:
+    """What the audio part needs beyond its analysers: where windows of long files are kept, and the
+    config that says how long a file must be to be cut into windows (None: never)."""
+
+    cache: AnalysisCache | None = None
+    config: EngineConfig | None = None
+    _partials: Any = None
+
+    def partials(self):
+        from engine.analysis.partials import PartialResults
+
+        if self._partials is None:
+            assert self.cache is not None
+            self._partials = PartialResults(self.cache.root)
+        return self._partials
+
+
 def _audio_analysis(
-    info: MediaInfo, work: list[_Work], job: Job, run: FileRun, known: dict[str, Any]
+    info: MediaInfo,
+    work: list[_Work],
+    job: Job,
+    run: FileRun,
+    known: dict[str, Any],
+    setup: _AudioSetup | None = None,
 ) -> None:
+    from engine.analysis import long_audio
     from engine.media.audio import decode_audio_requests
+
+    config = setup.config if setup is not None and setup.cache is not None else None
+    if config is not None and long_audio.applies(info, [item.analyser for item in work], config):
+        assert setup is not None
+        results, counts = long_audio.analyse_long_audio(
+            info, [(item.analyser, item.key) for item in work], config, setup.partials(), job, known
+        )
+        for item in work:
+            item.result = results[item.key]
+        run.windows += counts.windows
+        run.windows_computed += counts.computed
+        run.windows_cached += counts.cached
+        for line in counts.log:
+            log.info("%s: %s", info.path, line)
+        return
 
     requests = {item.analyser.audio for item in work if item.analyser.audio is not None}
     rates = sorted({r.sample_rate for r in requests})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import threading
+from array import array
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,6 +25,7 @@ SAMPLE_RATE = 16000
 MIN_SPEECH_MS = 250
 MIN_SILENCE_MS = 100
 SPEECH_PAD_MS = 30
+WINDOW_SAMPLES = 512  # Silero's window at 16 kHz
 
 
 class SileroSpeech:
@@ -75,6 +78,48 @@ def speech_spans(samples: np.ndarray, weights: Path, threshold: float, job: Job)
             speech_pad_ms=SPEECH_PAD_MS,
             progress_tracking_callback=progress,
         )
+    return [(round(s["start"] / SAMPLE_RATE, 3), round(s["end"] / SAMPLE_RATE, 3)) for s in spans]
+
+
+def streamed_speech_spans(
+    blocks: Iterable[np.ndarray], weights: Path, threshold: float, job: Job, duration: float
+) -> list[tuple[float, float]]:
+    """speech_spans of a signal that arrives in consecutive 16 kHz blocks (a long file's one pass): the
+    model's state runs on across blocks and only its per-window probabilities (8 bytes per 32 ms) are
+    kept, then silero-vad turns them into spans with the same settings, so the spans are those of
+    speech_spans over the whole signal at once."""
+    torch, _ = _silero()
+    from silero_vad.utils_vad import get_speech_timestamps_from_probs
+
+    model, lock = _load(str(weights))
+    probs: array[float] = array("d")
+    carry = np.zeros(0, np.float32)
+    total = 0
+    with lock:
+        model.reset_states()
+        for block in blocks:
+            total += len(block)
+            signal = np.concatenate([carry, block]) if carry.size else block
+            whole = len(signal) // WINDOW_SAMPLES * WINDOW_SAMPLES
+            with TORCH_TRACING, torch.inference_mode():  # per block: the video pass may trace between
+                for i in range(0, whole, WINDOW_SAMPLES):
+                    window = torch.from_numpy(np.ascontiguousarray(signal[i : i + WINDOW_SAMPLES]))
+                    probs.append(model(window, SAMPLE_RATE).item())
+            carry = np.array(signal[whole:], np.float32)
+            job.report("speech", min(1.0, total / SAMPLE_RATE / duration) if duration else 0.0)
+        if carry.size:  # the last window padded with silence, as silero-vad pads it
+            with TORCH_TRACING, torch.inference_mode():
+                window = torch.from_numpy(np.pad(carry, (0, WINDOW_SAMPLES - carry.size)))
+                probs.append(model(window, SAMPLE_RATE).item())
+    spans = get_speech_timestamps_from_probs(
+        probs,  # type: ignore[arg-type]  # any sequence of floats
+        sampling_rate=SAMPLE_RATE,
+        threshold=threshold,
+        min_speech_duration_ms=MIN_SPEECH_MS,
+        min_silence_duration_ms=MIN_SILENCE_MS,
+        speech_pad_ms=SPEECH_PAD_MS,
+        audio_length_samples=total,
+    )
     return [(round(s["start"] / SAMPLE_RATE, 3), round(s["end"] / SAMPLE_RATE, 3)) for s in spans]
 
 

@@ -14,6 +14,7 @@ import logging
 import os
 import shutil
 import threading
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,6 +40,16 @@ FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thi
 PROMPT_WINDOW_S = 28.0
 WINDOW_PAD_S = 0.2
 LOST_SPEECH_S = 1.0  # speech in a window that no word covers, beyond which the window lost words
+
+
+@dataclass(frozen=True)
+class Piece:
+    """One window of a long file for the recogniser: where its samples start (file seconds), the file's
+    speech spans and the decoding windows that fall in the window's core."""
+
+    origin: float
+    spans: list[Span]
+    windows: list[Span]
 
 
 class _WordsAnalyser:
@@ -110,9 +121,16 @@ class WhisperWords(_WordsAnalyser):
         job: Job,
         initial_prompt: str | None = None,
         spans: list[Span] | None = None,
+        piece: Piece | None = None,
     ) -> list[dict[str, Any]]:
-        """Words of 16 kHz `samples`; `spans` are their VAD speech spans when already known."""
-        if spans is None:
+        """Words of 16 kHz `samples` (times from its start); `spans` are their VAD speech spans when
+        already known. With `piece`, `samples` is one window of a long file: the file's speech spans
+        and decoding windows are given, in file seconds, and the words come back in file seconds; a
+        window decodes the very samples a whole-file run decodes."""
+        origin = piece.origin if piece is not None else 0.0
+        if piece is not None:
+            spans = piece.spans
+        elif spans is None:
             spans = speech_spans(
                 samples, locate(self.config.models.vad, "vad"), self.config.analysis.vad_threshold, job
             )
@@ -121,19 +139,22 @@ class WhisperWords(_WordsAnalyser):
         model, lock = _faster_whisper(
             str(self.model_dir()), self.device, self.config.analysis.asr_compute_type
         )
-        duration = len(samples) / SAMPLE_RATE
-        windows = prompt_windows(spans, duration) if initial_prompt else [(0.0, duration)]
+        duration = origin + len(samples) / SAMPLE_RATE
+        if piece is not None:
+            windows = piece.windows
+        else:
+            windows = prompt_windows(spans, duration) if initial_prompt else [(0.0, duration)]
         words: list[dict[str, Any]] = []
         # Whisper detects the language on each call's first 30 s (one more encoder pass); a file is
         # taken to be in one language, found on its first window.
         language = [self.config.analysis.asr_language]
         with lock:
             for a, b in windows:
-                got = self._decode(model, samples, a, b, duration, initial_prompt, job, language)
+                got = self._decode(model, samples, origin, a, b, duration, initial_prompt, job, language)
                 if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
                     # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
                     # window decoded unprompted is kept when it leaves less speech without words.
-                    plain = self._decode(model, samples, a, b, duration, None, job, language)
+                    plain = self._decode(model, samples, origin, a, b, duration, None, job, language)
                     if unheard(plain, spans, a, b) < unheard(got, spans, a, b):
                         got = plain
                 words += got
@@ -143,6 +164,7 @@ class WhisperWords(_WordsAnalyser):
         self,
         model: Any,
         samples: np.ndarray,
+        origin: float,
         a: float,
         b: float,
         duration: float,
@@ -150,10 +172,12 @@ class WhisperWords(_WordsAnalyser):
         job: Job,
         language: list[str | None],
     ) -> list[dict[str, Any]]:
-        """The words of samples[a s : b s] (times in the whole file). `language` holds the file's
-        language, or None until the first window has detected it (then set here)."""
+        """The words of [a s, b s) of the file (times in the whole file); samples[0] is `origin` s.
+        `language` holds the file's language, or None until the first window has detected it (then
+        set here)."""
         offset = int(round(a * SAMPLE_RATE))
-        chunk = samples[offset : int(round(b * SAMPLE_RATE))]
+        first = int(round(origin * SAMPLE_RATE))
+        chunk = samples[offset - first : int(round(b * SAMPLE_RATE)) - first]
         segments, info = model.transcribe(
             np.ascontiguousarray(chunk, dtype=np.float32),
             language=language[0],

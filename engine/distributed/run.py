@@ -22,8 +22,8 @@ from engine.analysis import runner
 from engine.analysis.base import MediaInfo
 from engine.analysis.cache import AnalysisCache
 from engine.analysis.report import AnalysisReport
+from engine.analysis.segments import SPLIT_ANALYSERS, Segment, plan_segments, stitch
 from engine.config import EngineConfig
-from engine.distributed.segments import SPLIT_ANALYSERS, Segment, plan_segments, stitch
 from engine.distributed.worker import info_record
 from engine.errors import BadInput, ConfigError
 from engine.progress import Job

@@ -68,6 +68,7 @@ class AnalysisWorker:
 
     def analyse(self, task: dict[str, Any]) -> dict[str, Any]:
         """{"results": {key: result}} or {"error": problem}, with the node, pid and seconds it took."""
+        from engine.analysis.cache import AnalysisCache
         from engine.analysis.runner import _problem, analyse_span
 
         if self.board is not None:
@@ -77,7 +78,10 @@ class AnalysisWorker:
         try:
             analysers = self._analysers(task["fields"], task["keys"])
             span = tuple(task["span"]) if task["span"] is not None else None
-            out["results"] = analyse_span(info_from_record(task["info"]), analysers, span, Job())  # type: ignore[arg-type]
+            info = info_from_record(task["info"])
+            # long audio in windows, resumable on this node (its own data dir)
+            cache = AnalysisCache(self.data_dir)
+            out["results"] = analyse_span(info, analysers, span, Job(), cache, self.config)  # type: ignore[arg-type]
         except BadInput as exc:
             out["error"] = _problem(exc)
         out["seconds"] = round(time.monotonic() - started, 3)

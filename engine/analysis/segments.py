@@ -1,5 +1,9 @@
 """Long files cut into overlapping time segments, and the segments' results stitched back into one.
 
+Two planners share the Segment: plan_segments cuts the video for the cluster (spans aligned to
+TransNetV2's windows, below), plan_audio_segments cuts a long file's audio for bounded-memory analysis
+(engine/analysis/long_audio.py): seams in the pauses between Whisper's decoding windows.
+
 Each segment owns a *core* [core_start, core_end); the cores tile the file. Its video is decoded over a
 wider *span* reaching `overlap_s` past each seam, so the detector has settled (TransNetV2 looks 25-50
 frames around each frame; the frame samplers fall back onto the file's grid) by the time it reaches
@@ -76,6 +80,41 @@ def plan_segments(duration: float, segment_s: float, overlap_s: float, rate: Fra
             )
         )
     return segments
+
+
+def plan_audio_segments(
+    duration: float,
+    chunk_s: float,
+    pauses: list[tuple[float, float]],
+    preroll_s: float,
+    overlap_s: float,
+    grid_s: float,
+) -> list[Segment]:
+    """Cores of about `chunk_s` whose seams lie in `pauses` ((start, end) stretches no decoding window
+    covers, in file order): near each multiple of chunk_s the widest pause within a quarter chunk is
+    cut in its middle (the target itself when there is none). A span starts `preroll_s` before its core
+    (rounded down to `grid_s`, a multiple of every analyser's frame hop, so frames fall on the file's
+    own grid) and ends `overlap_s` after it."""
+    count = max(1, math.ceil(duration / chunk_s - 1e-9))
+    seams: list[float] = []
+    for k in range(1, count):
+        target = k * chunk_s
+        near = [
+            (b - a, -abs((a + b) / 2 - target), (a + b) / 2)
+            for a, b in pauses
+            if abs((a + b) / 2 - target) <= chunk_s / 4
+        ]
+        seam = round(max(near)[2], 3) if near else target
+        if seam > (seams[-1] if seams else 0.0) and seam < duration:
+            seams.append(seam)
+    edges = [-math.inf, *seams, math.inf]
+    out = []
+    for k in range(len(edges) - 1):
+        core_start, core_end = edges[k], edges[k + 1]
+        start = 0.0 if k == 0 else max(0.0, math.floor((core_start - preroll_s) / grid_s) * grid_s)
+        end = duration if core_end == math.inf else min(duration, core_end + overlap_s)
+        out.append(Segment(index=k, core_start=core_start, core_end=core_end, start=round(start, 6), end=end))
+    return out
 
 
 def stitch(name: str, parts: list[tuple[Segment, dict[str, Any]]], duration: float) -> dict[str, Any]:
