@@ -1,7 +1,7 @@
 """Peak memory and time of `autoedit analyze` (and `autoedit edit`) against the length of the footage.
 
     .venv/bin/python bench/longform.py [--durations 5m,30m,2h] [--quick] [--kinds audio,video]
-                                       [--edit] [--planning-hours 10] [--out bench-out/longform]
+                                       [--edit] [--planning-hours 10] [--out bench/out/longform]
 
 For each duration, generated footage (issue 19) is analysed by the real CLI in a subprocess with a
 fresh data dir, its resident memory (the process and its children, psutil) sampled every 0.2 s:
@@ -365,7 +365,7 @@ def main() -> None:
     parser.add_argument(
         "--planning-hours", type=float, default=0.0, help="also plan a generated report this long"
     )
-    parser.add_argument("--out", type=Path, default=REPO / "bench-out" / "longform")
+    parser.add_argument("--out", type=Path, default=REPO / "bench" / "out" / "longform")
     args = parser.parse_args()
     durations = sorted(parse_duration(d) for d in (QUICK if args.quick else args.durations).split(",") if d)
     kinds = [k for k in args.kinds.split(",") if k]
