@@ -224,8 +224,10 @@ def bench(clip: Path, short: Path, data_dir: Path, baseline_repo: Path | None) -
             for label, repo in repos:
                 got = runs[label]
                 shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
-                wall, err = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
+                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
                 got["warm data dir"] = min(got.get("warm data dir", 1e9), wall)
+                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
+                got["cached rerun"] = min(got.get("cached rerun", 1e9), wall)
                 shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
                 wall, _ = cli(repo, ["analyze", str(short), "-o", str(out)], warm[label])
                 got["3 s clip, warm data dir"] = min(got.get("3 s clip, warm data dir", 1e9), wall)
@@ -233,8 +235,6 @@ def bench(clip: Path, short: Path, data_dir: Path, baseline_repo: Path | None) -
                 wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], fresh)
                 shutil.rmtree(fresh, ignore_errors=True)
                 got["fresh data dir"] = min(got.get("fresh data dir", 1e9), wall)
-                wall, _ = cli(repo, ["analyze", str(clip), "-o", str(out)], warm[label])
-                got["cached rerun"] = min(got.get("cached rerun", 1e9), wall)
                 wall, _ = cli(repo, ["--help"], warm[label])
                 got["--help"] = min(got.get("--help", 1e9), wall)
                 wall, _ = cli(repo, ["analyze", str(Path(tmp) / "missing.mp4")], warm[label])

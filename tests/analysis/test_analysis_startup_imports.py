@@ -40,19 +40,20 @@ def _run(tmp_path: Path, *argv: str) -> tuple[str, str]:
     return line, done.stderr
 
 
+def _python(code: str) -> str:
+    """stdout of `python -c code` in a fresh process with this checkout's engine."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300, check=True
+    )
+    return done.stdout.strip()
+
+
 def test_importing_the_cli_loads_no_model_library():
     code = (
         f"import sys, engine.cli; print(sorted(m for m in sys.modules if m.split('.')[0] in {set(HEAVY)!r}))"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=300,
-        check=True,
-    )
-    assert done.stdout.strip() == "[]", done.stdout
+    assert _python(code) == "[]"
 
 
 def test_help_loads_no_model_library(tmp_path):
@@ -79,14 +80,6 @@ def test_device_auto_asks_torch_only_where_a_gpu_driver_is_loaded():
         "import torch\n"
         "print(device, asked, _may_have_cuda(), 'cuda' if torch.cuda.is_available() else 'cpu')"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", code],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-        timeout=300,
-        check=True,
-    )
-    device, asked, may_have_cuda, torch_says = done.stdout.split()
+    device, asked, may_have_cuda, torch_says = _python(code).split()
     assert device == torch_says  # the same answer as torch's
     assert asked == may_have_cuda  # torch imported only where a driver could serve CUDA
