@@ -42,11 +42,7 @@ def decode_audio_requests(
     wanted = list(dict.fromkeys(requests))
     if any(r.sample_rate <= 0 for r in wanted):
         raise ValueError(f"sample rates must be positive, got {[r.sample_rate for r in wanted]}")
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"cannot open as media ({_reason(exc)})", os.fspath(path)) from None
-    with container:
+    with _open(path) as container:
         streams = list(container.streams.audio)
         if not streams or not wanted:
             return {}
@@ -64,6 +60,14 @@ def decode_audio_requests(
         samples = planes.mean(axis=0, dtype=np.float32) if request.mono else planes
         out[request] = _align(samples, round(lead * request.sample_rate))
     return out
+
+
+def _open(path: str | os.PathLike[str]):
+    """The container, or BadInput naming the file."""
+    try:
+        return av.open(str(path))
+    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
+        raise BadInput(f"cannot open as media ({_reason(exc)})", os.fspath(path)) from None
 
 
 def _kept_layout(stream: av.audio.stream.AudioStream) -> str | None:
@@ -159,11 +163,7 @@ def audio_blocks(
     wanted = list(dict.fromkeys(requests))
     if block_s <= 0 or any(r.sample_rate <= 0 for r in wanted):
         raise ValueError(f"block_s and sample rates must be positive, got {block_s}, {wanted}")
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, OSError, UnicodeDecodeError, ValueError) as exc:
-        raise BadInput(f"cannot open as media ({_reason(exc)})", os.fspath(path)) from None
-    with container:
+    with _open(path) as container:
         streams = list(container.streams.audio)
         if not streams or not wanted:
             return
