@@ -29,6 +29,7 @@ SUBCOMMANDS: dict[str, tuple[str, str]] = {
     "train": ("train", "train the reward model or tune the planner on the stored preferences"),
     "keys": ("keys", "make CURVE keys for serving on a non-loopback endpoint"),
     "install-resolve": ("install_resolve", "copy the AutoEdit scripts into DaVinci Resolve's Scripts folder"),
+    "distill": ("distill", "train a small student analyser on a large teacher's outputs (shots, objects)"),
     "eval": (
         "eval",
         "score the edit on public benchmarks (TVSum, SumMe, QVHighlights) beside published figures",

@@ -48,6 +48,13 @@ class ModelSpec(Section):
 
 class Models(Section):
     shots: ModelSpec
+    # the shot student's weights (safetensors), shipped in the engine package: engine/distill/weights
+    shot_student: ModelSpec = ModelSpec(
+        name="shot-student",
+        source="package",
+        package="engine",
+        file="distill/weights/shot-student.safetensors",
+    )
     vad: ModelSpec
     asr: ModelSpec
     faces: ModelSpec
@@ -63,7 +70,11 @@ class Models(Section):
 
 
 class Analysis(Section):
-    shots_backend: Literal["transnetv2", "pyscenedetect"] = "transnetv2"
+    # student: the TransNetV2-distilled shot student (models.shot_student; engine/distill, its card says how
+    # it measures); transnetv2: the teacher itself; pyscenedetect: AdaptiveDetector, hard cuts only
+    shots_backend: Literal["transnetv2", "student", "pyscenedetect"] = "transnetv2"
+    # the student's cut threshold; None: the one stored with its weights (chosen against the teacher)
+    student_shot_threshold: float | None = Field(None, gt=0, lt=1)
     shot_threshold: float = Field(0.5, gt=0, lt=1)
     # TransNetV2 arithmetic: auto = int8 on a CPU with PyTorch's x86 int8 kernels (2.6x bf16, same cuts on
     # the shared media), else bfloat16 where the CPU has native bf16, else float32; float32 on a GPU.

@@ -34,6 +34,10 @@ def _shots(config: EngineConfig, data_dir: Path) -> Analyser:
 
     if config.analysis.shots_backend == "pyscenedetect":
         return shots.PySceneDetectShots()
+    if config.analysis.shots_backend == "student":
+        from engine.analysis.shot_student import StudentShots
+
+        return StudentShots(config.models.shot_student, config.analysis.student_shot_threshold)
     return shots.TransNetV2Shots(
         config.models.shots,
         config.analysis.shot_threshold,

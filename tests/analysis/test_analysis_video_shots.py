@@ -47,7 +47,8 @@ def f1(found: list[float], truth: list[float], tolerance: float) -> float:
 
 @pytest.fixture(scope="module")
 def config():
-    return load_config()
+    # TransNetV2 itself (the embedded default is the student distilled from it: tests/distill)
+    return load_config(environ={"AUTOEDIT__ANALYSIS__SHOTS_BACKEND": "transnetv2"})
 
 
 @pytest.fixture(scope="module")
