@@ -332,14 +332,11 @@ def distill_shots(
     def teacher_probs(s: Sequence) -> np.ndarray:
         return s.teacher
 
-    speed_frames = max(corpus.train, key=lambda s: len(s.features))
     job.report("measure", 0.96, "speed, teacher against student")
-    frames = store.load(
-        "clip-" + next(src["sha256"] for src in corpus.sources if src["file"] == speed_frames.name)
-    )
-    speed = measure_speed(
-        network, teacher, frames["frames"] if frames else np.zeros((0, 27, 48, 3), np.uint8), job
-    )
+    longest = max(corpus.sources, key=lambda src: src["frames"])  # the longest real clip
+    stored = store.load("clip-" + longest["sha256"])
+    frames = stored["frames"] if stored else np.zeros((0, 27, 48, 3), np.uint8)
+    speed = measure_speed(network, teacher, frames, job)
     digest = _state_digest(network)
     metadata = {
         "threshold": threshold,

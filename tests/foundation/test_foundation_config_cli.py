@@ -75,7 +75,7 @@ def test_bad_environment_override_exits_2_naming_key(autoedit):
 
 def test_precedence_default_then_file_then_environment(tmp_path):
     base = load_config(environ={})
-    assert base.profile == "embedded" and base.analysis.shots_backend == "transnetv2"
+    assert base.profile == "embedded" and base.analysis.shots_backend == "student"
     config = tmp_path / "over.yaml"
     config.write_text(
         "analysis:\n  shots_backend: pyscenedetect\n  face_sample_fps: 1.0\nplanner:\n  backend: rules\n"
