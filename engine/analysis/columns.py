@@ -34,7 +34,26 @@ def _sequence_equal(a: Sequence[Any], b: object) -> bool:
     return len(a) == len(b) and all(x == y for x, y in zip(a, b, strict=True))
 
 
-class Samples(Sequence[float]):
+class _Column:
+    """Pydantic reads a column from its JSON list (`_validate`) and writes it back as one (`tolist`)."""
+
+    __slots__ = ()
+
+    @classmethod
+    def _validate(cls, value: Any) -> Any:
+        raise NotImplementedError
+
+    @classmethod
+    def __get_pydantic_core_schema__(
+        cls, source: Any, handler: GetCoreSchemaHandler
+    ) -> core_schema.CoreSchema:
+        return core_schema.no_info_plain_validator_function(
+            cls._validate,
+            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.tolist()),
+        )
+
+
+class Samples(_Column, Sequence[float]):
     """Floats in one float64 array: a sampled curve (quality, loudness) or a list of times (beats)."""
 
     __slots__ = ("array",)
@@ -89,22 +108,13 @@ class Samples(Sequence[float]):
             raise ValueError(f"expected a list of numbers ({exc})") from None
 
     @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            cls._validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.tolist()),
-        )
-
-    @classmethod
     def __get_pydantic_json_schema__(
         cls, schema: core_schema.CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
         return {"type": "array", "items": {"type": "number"}}
 
 
-class FaceTrack(Sequence[FaceSample]):
+class FaceTrack(_Column, Sequence[FaceSample]):
     """Face samples as columns: each sample's time, where its boxes start, and every box's numbers.
 
     `boxes` of sample i are rows box_start[i]:box_start[i + 1] of `values` split by `box_end`, so a
@@ -219,15 +229,6 @@ class FaceTrack(Sequence[FaceSample]):
             return cls.of(value)
         except (KeyError, TypeError, ValueError) as exc:
             raise ValueError(f"expected face samples {{time, boxes}} ({exc})") from None
-
-    @classmethod
-    def __get_pydantic_core_schema__(
-        cls, source: Any, handler: GetCoreSchemaHandler
-    ) -> core_schema.CoreSchema:
-        return core_schema.no_info_plain_validator_function(
-            cls._validate,
-            serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.tolist()),
-        )
 
     @classmethod
     def __get_pydantic_json_schema__(

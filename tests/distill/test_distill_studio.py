@@ -7,6 +7,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import pytest
+from tiny_models import save_tiny_rtdetr
 
 from engine.analysis.objects import load_detector
 from engine.config import load_config
@@ -19,44 +20,7 @@ from engine.synthetic import write_cuts
 @pytest.fixture(scope="module")
 def tiny_teacher(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """An untrained RT-DETR at toy width, saved as a local model directory (no download)."""
-    import torch
-    from transformers import (
-        RTDetrConfig,
-        RTDetrForObjectDetection,
-        RTDetrImageProcessorPil,
-        RTDetrResNetConfig,
-    )
-
-    backbone = RTDetrResNetConfig(
-        embedding_size=16,
-        hidden_sizes=[16, 32, 64, 128],
-        depths=[1, 1, 1, 1],
-        layer_type="basic",
-        out_features=["stage2", "stage3", "stage4"],
-    )
-    config = RTDetrConfig(
-        backbone_config=backbone,
-        d_model=32,
-        encoder_hidden_dim=32,
-        encoder_in_channels=[32, 64, 128],
-        decoder_in_channels=[32, 32, 32],
-        encoder_ffn_dim=64,
-        decoder_ffn_dim=64,
-        encoder_layers=1,
-        decoder_layers=1,
-        encoder_attention_heads=2,
-        decoder_attention_heads=2,
-        decoder_n_points=2,
-        num_queries=20,
-        num_labels=2,
-        id2label={0: "face", 1: "person"},
-        label2id={"face": 0, "person": 1},
-    )
-    torch.manual_seed(0)
-    out = tmp_path_factory.mktemp("models") / "tiny-rtdetr"
-    RTDetrForObjectDetection(config).eval().save_pretrained(out)
-    RTDetrImageProcessorPil(size={"height": 320, "width": 320}).save_pretrained(out)
-    return out
+    return save_tiny_rtdetr(tmp_path_factory.mktemp("models") / "tiny-rtdetr")
 
 
 def _config_with(teacher: Path):
