@@ -69,15 +69,23 @@ def speech_spans(samples: np.ndarray, weights: Path, threshold: float, job: Job)
 
     with lock, TORCH_TRACING, torch.inference_mode():  # a TorchScript VAD: not while a model is traced
         spans = get_speech_timestamps(
-            audio,
-            model,
-            threshold=threshold,
-            sampling_rate=SAMPLE_RATE,
-            min_speech_duration_ms=MIN_SPEECH_MS,
-            min_silence_duration_ms=MIN_SILENCE_MS,
-            speech_pad_ms=SPEECH_PAD_MS,
-            progress_tracking_callback=progress,
+            audio, model, **_timestamp_settings(threshold), progress_tracking_callback=progress
         )
+    return _seconds(spans)
+
+
+def _timestamp_settings(threshold: float) -> dict[str, Any]:
+    """How silero-vad turns window probabilities into spans: one setting for both ways of running it."""
+    return {
+        "threshold": threshold,
+        "sampling_rate": SAMPLE_RATE,
+        "min_speech_duration_ms": MIN_SPEECH_MS,
+        "min_silence_duration_ms": MIN_SILENCE_MS,
+        "speech_pad_ms": SPEECH_PAD_MS,
+    }
+
+
+def _seconds(spans: list[dict[str, Any]]) -> list[tuple[float, float]]:
     return [(round(s["start"] / SAMPLE_RATE, 3), round(s["end"] / SAMPLE_RATE, 3)) for s in spans]
 
 
@@ -113,14 +121,10 @@ def streamed_speech_spans(
                 probs.append(model(window, SAMPLE_RATE).item())
     spans = get_speech_timestamps_from_probs(
         probs,  # type: ignore[arg-type]  # any sequence of floats
-        sampling_rate=SAMPLE_RATE,
-        threshold=threshold,
-        min_speech_duration_ms=MIN_SPEECH_MS,
-        min_silence_duration_ms=MIN_SILENCE_MS,
-        speech_pad_ms=SPEECH_PAD_MS,
+        **_timestamp_settings(threshold),
         audio_length_samples=total,
     )
-    return [(round(s["start"] / SAMPLE_RATE, 3), round(s["end"] / SAMPLE_RATE, 3)) for s in spans]
+    return _seconds(spans)
 
 
 @functools.cache
