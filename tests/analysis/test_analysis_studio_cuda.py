@@ -43,7 +43,13 @@ def _studio(device: str, **env: str):
 @pytest.mark.parametrize("device", DEVICES)
 def test_studio_shots_on_the_device_match_the_cpu_in_float32(tmp_path, device):
     studio = _studio(device)
-    cpu = load_config(environ={"AUTOEDIT__DEVICE": "cpu", "AUTOEDIT__ANALYSIS__SHOTS_PRECISION": "float32"})
+    cpu = load_config(
+        environ={
+            "AUTOEDIT__DEVICE": "cpu",
+            "AUTOEDIT__ANALYSIS__SHOTS_BACKEND": "transnetv2",  # the embedded default is the student
+            "AUTOEDIT__ANALYSIS__SHOTS_PRECISION": "float32",
+        }
+    )
     assert studio.profile == "studio" and studio.torch_device() == device
     on_device = analyse_file(CLIP, studio, tmp_path / device, Job(), fields=["shots"])
     on_cpu = analyse_file(CLIP, cpu, tmp_path / "cpu-embedded", Job(), fields=["shots"])
