@@ -25,11 +25,18 @@ from .fake_resolve import FakeResolve
 
 
 class LuaView:
-    """A fake Resolve object as Resolve's Lua binding presents it."""
+    """A fake Resolve object as Resolve's Lua binding presents it.
+
+    Every view and bound call handed to Lua is kept until the test ends: lupa maps its userdata to
+    Python objects by identity; in one full run a view came back as a Pipe (the likely cause, not
+    proven: a view freed while Lua still held it, its address reused)."""
+
+    kept: list[Any] = []
 
     def __init__(self, runtime: Any, obj: Any):
         self._runtime = runtime
         self._obj = obj
+        LuaView.kept.append(self)
 
     def __getattr__(self, name: str) -> Any:
         attr = getattr(self._obj, name)
@@ -41,6 +48,7 @@ class LuaView:
                 args = args[1:]
             return to_lua(self._runtime, attr(*(from_lua(a) for a in args)))
 
+        LuaView.kept.append(call)
         return call
 
 
@@ -117,6 +125,7 @@ def lua_script(tmp_path: Path, resolve_engine):
     module = runtime.execute(source)
     yield runtime, module, data_dir
     Pipe.end_all()
+    LuaView.kept.clear()
 
 
 def test_lua_entry_edits_marks_and_sends_feedback(lua_script, edit_media, resolve_engine):
