@@ -40,6 +40,8 @@ class Analyser(Protocol):
     name: ClassVar[str]  # report field(s) it fills, e.g. "shots"
     version: ClassVar[str]  # bump to invalidate cached results of this analyser only
     fields: ClassVar[tuple[str, ...]]  # report fields it writes
+    # Optional `reads_fields: ClassVar[tuple[str, ...]]`: fields of earlier analysers it reads from
+    # `inputs.known`; the runner runs audio analysers that read none beside the ones that do.
     # What it reads; may be set per instance, since sample rates come from the config.
     video: VideoRequest | None
     audio: AudioRequest | None

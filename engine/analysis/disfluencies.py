@@ -407,6 +407,7 @@ class Disfluencies:
     name: ClassVar[str] = "disfluencies"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("disfluencies",)
+    reads_fields: ClassVar[tuple[str, ...]] = ("speech", "words")  # found before it (runner.py)
 
     def __init__(self, config: EngineConfig, data_dir: Path):
         from engine.analysis.registry import words_analyser

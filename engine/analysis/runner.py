@@ -368,15 +368,51 @@ def _audio_analysis(
         info = dataclasses.replace(info, has_audio=False)
     inputs = _Inputs(info, {}, audio)
     inputs.known.update(known)
-    for i, item in enumerate(work):
-        job.report(item.analyser.name, i / len(work), item.analyser.model_id())
-        item.result = item.analyser.analyse(
-            inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work))
-        )
-        inputs.known.update(item.result)
+    chain, beside = _audio_lanes(work)
+    position = {id(item): i for i, item in enumerate(work)}
+    failures: list[BaseException] = []
+
+    def run(items: list[_Work]) -> None:
+        for item in items:
+            i = position[id(item)]
+            job.report(item.analyser.name, i / len(work), item.analyser.model_id())
+            item.result = item.analyser.analyse(
+                inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work))
+            )
+            inputs.known.update(item.result)
+
+    def run_beside() -> None:
+        try:
+            run(beside)
+        except BaseException as exc:  # handed to the caller's thread below
+            failures.append(exc)
+
+    # Beats and loudness read nothing another analyser found: they run beside the speech chain
+    # (VAD -> Whisper -> disfluencies), whose Whisper is the longest piece of a file with speech and
+    # leaves part of a core idle once the video pass is done (bench/analysis.py).
+    lane = threading.Thread(target=run_beside, name="analyse-audio-beside", daemon=True)
+    if chain and beside:
+        lane.start()
+    else:
+        chain = chain + beside
+    try:
+        run(chain)
+    finally:
+        if lane.is_alive():
+            lane.join()
+    if failures:
+        raise failures[0]
 
 
 # -- helpers ------------------------------------------------------------------------------------
+
+
+def _audio_lanes(work: list[_Work]) -> tuple[list[_Work], list[_Work]]:
+    """(the analysers that read fields found before them, with those that find them; the others).
+    An analyser says what it reads in `reads_fields` (words: the speech spans, disfluencies: words)."""
+    read = {name for item in work for name in getattr(item.analyser, "reads_fields", ())}
+    chained = [bool(getattr(w.analyser, "reads_fields", ()) or read.intersection(w.analyser.fields)) for w in work]
+    return [w for w, c in zip(work, chained) if c], [w for w, c in zip(work, chained) if not c]
 
 
 def _keep(

@@ -58,6 +58,7 @@ class _WordsAnalyser:
     name: ClassVar[str] = "words"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("words",)
+    reads_fields: ClassVar[tuple[str, ...]] = ("speech",)  # the VAD spans, when found before (runner.py)
 
     def __init__(self, config: EngineConfig, data_dir: Path):
         self.video: VideoRequest | None = None
@@ -150,37 +151,20 @@ class WhisperWords(_WordsAnalyser):
         language = [self.config.analysis.asr_language]
         with lock:
             for a, b in windows:
-                got = self._decode(model, samples, origin, a, b, duration, initial_prompt, job, language)
+                window = _EncodedWindow(model, samples, origin, a, b, language)
+                got = self._decode(window, duration, initial_prompt, job)
                 if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
                     # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
                     # window decoded unprompted is kept when it leaves less speech without words.
-                    plain = self._decode(model, samples, origin, a, b, duration, None, job, language)
+                    plain = self._decode(window, duration, None, job)
                     if unheard(plain, spans, a, b) < unheard(got, spans, a, b):
                         got = plain
                 words += got
         return trim_to_speech(words, spans)
 
-    def _decode(
-        self,
-        model: Any,
-        samples: np.ndarray,
-        origin: float,
-        a: float,
-        b: float,
-        duration: float,
-        prompt: str | None,
-        job: Job,
-        language: list[str | None],
-    ) -> list[dict[str, Any]]:
-        """The words of [a s, b s) of the file (times in the whole file); samples[0] is `origin` s.
-        `language` holds the file's language, or None until the first window has detected it (then
-        set here)."""
-        offset = int(round(a * SAMPLE_RATE))
-        first = int(round(origin * SAMPLE_RATE))
-        chunk = samples[offset - first : int(round(b * SAMPLE_RATE)) - first]
-        segments, info = model.transcribe(
-            np.ascontiguousarray(chunk, dtype=np.float32),
-            language=language[0],
+    def _decode(self, window: _EncodedWindow, duration: float, prompt: str | None, job: Job) -> list[dict[str, Any]]:
+        """The words of the window (times in the whole file), decoded with or without `prompt`."""
+        segments = window.segments(
             beam_size=self.config.analysis.asr_beam_size,
             temperature=list(self.config.analysis.asr_temperatures),
             word_timestamps=True,
@@ -188,16 +172,15 @@ class WhisperWords(_WordsAnalyser):
             condition_on_previous_text=False,
             initial_prompt=prompt,
         )
-        language[0] = info.language
-        shift = offset / SAMPLE_RATE
+        a, b = window.span
         words: list[dict[str, Any]] = []
         for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here
-            at = (shift + segment.end) / duration if duration else 1.0
+            at = (a + segment.end) / duration if duration else 1.0
             job.report("words", min(1.0, at), segment.text.strip()[:60])
             for w in segment.words or []:
                 text = w.word.strip()
                 if text:
-                    start, end = min(shift + w.start, b), min(shift + w.end, b)
+                    start, end = min(a + w.start, b), min(a + w.end, b)
                     words.append(_word(text, start, max(start, end), w.probability))
         return words
 
@@ -221,6 +204,56 @@ class WhisperWords(_WordsAnalyser):
                 self.spec.name, [str(dest)], f"the packages ship no {', '.join(missing)}: reinstall them"
             )
         return dest
+
+
+class _EncodedWindow:
+    """[a s, b s) of the file through Whisper's encoder once, for every decode of it.
+
+    faster-whisper's transcribe() runs the encoder on each call, and once more to detect the language:
+    a prompted window decoded again unprompted (the fallback above) and the file's first window cost
+    two or three encoder passes, ~0.45 s each for Whisper base on 2 cores. Here the first 30 s of the
+    window (all of a prompted window) is encoded once, the language is read from that encoder output,
+    and faster-whisper's own generate_segments() decodes from it; the options are the very ones
+    transcribe() builds for the same arguments.
+    """
+
+    def __init__(self, model: Any, samples: np.ndarray, origin: float, a: float, b: float, language: list):
+        """`samples[0]` is `origin` s into the file; `language` holds the file's language, or None
+        until the first window has detected it (then set here)."""
+        from faster_whisper.audio import pad_or_trim
+
+        first = int(round(origin * SAMPLE_RATE))
+        offset = int(round(a * SAMPLE_RATE))
+        self.model = model
+        self.span = (offset / SAMPLE_RATE, b)
+        self.audio = np.ascontiguousarray(samples[offset - first : int(round(b * SAMPLE_RATE)) - first], np.float32)
+        self.features = model.feature_extractor(self.audio)
+        # what generate_segments() encodes for its first window: the last frame of the features is left
+        # out (its `content_frames`), the rest cut or padded to the model's 30 s
+        frames = min(model.feature_extractor.nb_max_frames, self.features.shape[-1] - 1)
+        self.encoded = model.encode(pad_or_trim(self.features[:, :frames]))
+        if language[0] is None:
+            language[0] = self._language()
+        self.language: str = language[0]
+
+    def _language(self) -> str:
+        if not self.model.model.is_multilingual:
+            return "en"
+        token, _probability = self.model.model.detect_language(self.encoded)[0][0]
+        return token[2:-2]  # "<|en|>"
+
+    def segments(self, **options: Any):
+        from faster_whisper.tokenizer import Tokenizer
+
+        # transcribe() returns its segments as a generator that has not started: nothing is decoded
+        # here, only the options are taken from it, so they stay exactly faster-whisper's.
+        _, info = self.model.transcribe(self.audio, language=self.language, **options)
+        tokenizer = Tokenizer(
+            self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=self.language
+        )
+        return self.model.generate_segments(
+            self.features, tokenizer, info.transcription_options, False, self.encoded
+        )
 
 
 class WhisperXWords(_WordsAnalyser):

@@ -13,6 +13,8 @@ from pathlib import Path
 from engine.distributed.options import add_ray_argument, leave_cluster, ray_address
 from engine.paths import write_output
 
+QUICK_EXIT = True  # nothing it starts outlives run(): engine.cli.console may end the process at once
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("media", nargs="+", metavar="MEDIA", help="video or audio files to analyse")

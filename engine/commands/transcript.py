@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+QUICK_EXIT = True  # nothing it starts outlives run(): engine.cli.console may end the process at once
+
 
 def add_arguments(parser) -> None:
     parser.add_argument("media", nargs="+", metavar="MEDIA", help="video or audio files to transcribe")
