@@ -42,6 +42,7 @@ class Analyser(Protocol):
     fields: ClassVar[tuple[str, ...]]  # report fields it writes
     # Optional `reads_fields: ClassVar[tuple[str, ...]]`: fields of earlier analysers it reads from
     # `inputs.known`; the runner runs audio analysers that read none beside the ones that do.
+    # Optional `warm_up()`: loads its model; the runner calls it in a thread before decoding the audio.
     # What it reads; may be set per instance, since sample rates come from the config.
     video: VideoRequest | None
     audio: AudioRequest | None

@@ -75,10 +75,10 @@ class MediaPipeFaces:
         return {"fps": self.video.fps, "min_confidence": self.min_confidence, "file": self.spec.file}
 
     def model_id(self) -> str:
-        import mediapipe
+        from importlib.metadata import version  # not `import mediapipe` (0.6 s): a cached rerun needs none
 
         kind = "full-range" if "full_range" in (self.spec.file or "") else "short-range"
-        return f"mediapipe-face-detection-{kind}@{mediapipe.__version__}"
+        return f"mediapipe-face-detection-{kind}@{version('mediapipe')}"
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
         assert self.video is not None

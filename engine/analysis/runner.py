@@ -342,7 +342,6 @@ def _audio_analysis(
     setup: _AudioSetup | None = None,
 ) -> None:
     from engine.analysis import long_audio
-    from engine.media.audio import decode_audio_requests
 
     config = setup.config if setup is not None and setup.cache is not None else None
     if config is not None and long_audio.applies(info, [item.analyser for item in work], config):
@@ -359,6 +358,28 @@ def _audio_analysis(
             log.info("%s: %s", info.path, line)
         return
 
+    # models that load for a while load during the decode and the first analysers; joined on the
+    # way out, so no thread outlives the analysis even when it fails or is cancelled
+    warming = [
+        threading.Thread(target=item.analyser.warm_up, name=f"warm-up-{item.analyser.name}", daemon=True)
+        for item in work
+        if hasattr(item.analyser, "warm_up")
+    ]
+    for thread in warming:
+        thread.start()
+    try:
+        _audio_lanes_run(info, work, job, run, known)
+    finally:
+        for thread in warming:
+            thread.join()
+
+
+def _audio_lanes_run(
+    info: MediaInfo, work: list[_Work], job: Job, run: FileRun, known: dict[str, Any]
+) -> None:
+    """One decode of the audio, then the analysers: the speech chain here, the rest beside it."""
+    from engine.media.audio import decode_audio_requests
+
     requests = {item.analyser.audio for item in work if item.analyser.audio is not None}
     rates = sorted({r.sample_rate for r in requests})
     job.report("decode", 0.0, f"audio at {', '.join(str(r) for r in rates)} Hz")
@@ -372,7 +393,7 @@ def _audio_analysis(
     position = {id(item): i for i, item in enumerate(work)}
     failures: list[BaseException] = []
 
-    def run(items: list[_Work]) -> None:
+    def analyse_each(items: list[_Work]) -> None:
         for item in items:
             i = position[id(item)]
             job.report(item.analyser.name, i / len(work), item.analyser.model_id())
@@ -383,7 +404,7 @@ def _audio_analysis(
 
     def run_beside() -> None:
         try:
-            run(beside)
+            analyse_each(beside)
         except BaseException as exc:  # handed to the caller's thread below
             failures.append(exc)
 
@@ -396,7 +417,7 @@ def _audio_analysis(
     else:
         chain = chain + beside
     try:
-        run(chain)
+        analyse_each(chain)
     finally:
         if lane.is_alive():
             lane.join()
@@ -411,8 +432,11 @@ def _audio_lanes(work: list[_Work]) -> tuple[list[_Work], list[_Work]]:
     """(the analysers that read fields found before them, with those that find them; the others).
     An analyser says what it reads in `reads_fields` (words: the speech spans, disfluencies: words)."""
     read = {name for item in work for name in getattr(item.analyser, "reads_fields", ())}
-    chained = [bool(getattr(w.analyser, "reads_fields", ()) or read.intersection(w.analyser.fields)) for w in work]
-    return [w for w, c in zip(work, chained) if c], [w for w, c in zip(work, chained) if not c]
+
+    def chained(item: _Work) -> bool:
+        return bool(getattr(item.analyser, "reads_fields", ()) or read.intersection(item.analyser.fields))
+
+    return [w for w in work if chained(w)], [w for w in work if not chained(w)]
 
 
 def _keep(

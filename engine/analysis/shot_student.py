@@ -165,15 +165,14 @@ def save_student(network: Any, path: Path, metadata: dict[str, Any]) -> Path:
 
 
 @functools.lru_cache(maxsize=4)
-def load_student(path: Path) -> tuple[Any, dict[str, Any]]:
-    """(network, metadata) from a student weights file, built once per process."""
+def student_metadata(path: Path) -> dict[str, Any]:
+    """The settings a student weights file carries, read without torch (a cached rerun needs only
+    these, for the cache key), checked against this engine's features."""
     from safetensors import safe_open
-    from safetensors.torch import load_file
 
     try:
-        with safe_open(str(path), framework="pt") as handle:
+        with safe_open(str(path), framework="numpy") as handle:
             meta = json.loads((handle.metadata() or {}).get("autoedit", "{}"))
-        state = load_file(str(path))
     except (OSError, ValueError, json.JSONDecodeError) as exc:
         raise ModelNotFound(
             "shot student",
@@ -187,6 +186,23 @@ def load_student(path: Path) -> tuple[Any, dict[str, Any]]:
             f"its features (version {meta.get('feature_version')}) are not this engine's ({FEATURE_VERSION}): "
             "train it again with `autoedit distill shots`",
         )
+    return meta
+
+
+@functools.lru_cache(maxsize=4)
+def load_student(path: Path) -> tuple[Any, dict[str, Any]]:
+    """(network, metadata) from a student weights file, built once per process."""
+    from safetensors.torch import load_file
+
+    meta = student_metadata(path)
+    try:
+        state = load_file(str(path))
+    except (OSError, ValueError) as exc:
+        raise ModelNotFound(
+            "shot student",
+            [str(path)],
+            f"the file is not student weights ({exc}); run `autoedit distill shots`",
+        ) from None
     network = build_network(int(meta.get("channels", CHANNELS)))
     network.load_state_dict(state)
     network.eval()
@@ -209,15 +225,18 @@ class StudentShots:
     def _loaded(self) -> tuple[Any, dict[str, Any]]:
         return load_student(locate(self.spec, "shot_student"))
 
+    def _metadata(self) -> dict[str, Any]:
+        return student_metadata(locate(self.spec, "shot_student"))
+
     def settings(self) -> dict[str, Any]:
-        _, meta = self._loaded()
+        meta = self._metadata()
         return {"threshold": self._threshold(meta), "weights_sha256": meta.get("weights_digest")}
 
     def _threshold(self, meta: dict[str, Any]) -> float:
         return float(self.threshold if self.threshold is not None else meta.get("threshold", 0.5))
 
     def model_id(self) -> str:
-        _, meta = self._loaded()
+        meta = self._metadata()
         return f"shot-student@{meta.get('student_version', self.version)}"
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:

