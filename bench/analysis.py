@@ -39,6 +39,10 @@ sys.path.append(str(REPO / "bench"))  # after the repo: bench/bridge.py must not
 
 import speech_footage  # noqa: E402
 
+from engine.cli import share_cores  # noqa: E402
+
+share_cores()  # as the console script does, before torch loads: the in-process figures match the CLI's
+
 from engine.analysis.cache import AnalysisCache  # noqa: E402
 from engine.analysis.runner import analyse_media, analysers_for  # noqa: E402
 from engine.config import load_config  # noqa: E402

@@ -117,6 +117,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def share_cores() -> None:
+    """Call before torch and CTranslate2 load their OpenMP runtimes: idle OpenMP threads then sleep
+    instead of spinning. With analysers, Whisper and the decoder sharing 2 cores, the spinning threads
+    of one library (Whisper loaded ahead of use, torch between batches) took ~9 CPU-s from the others
+    on 2 min of 1080p (bench/analysis.py). An OMP_WAIT_POLICY set in the environment is kept."""
+    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
+
 def console() -> None:
     """The `autoedit` console script (and `python -m engine`): main(), then the exit.
 
@@ -124,11 +132,7 @@ def console() -> None:
     file behind once it returns) ends with os._exit: tearing down torch, mediapipe and CTranslate2 at
     interpreter exit costs ~1.2 s on 2 cores, a sixth of analysing a short clip (bench/analysis.py).
     """
-    # Before torch and CTranslate2 load their OpenMP runtimes: idle OpenMP threads sleep instead of
-    # spinning. With analysers, Whisper and the decoder sharing 2 cores, the spinning threads of one
-    # library (Whisper loaded ahead of use, torch between batches) took ~9 CPU-s from the others on
-    # 2 min of 1080p (bench/analysis.py). Set OMP_WAIT_POLICY yourself to choose otherwise.
-    os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+    share_cores()
     code = main(quick_exit=True)
     sys.exit(code)
 
