@@ -215,3 +215,21 @@ def test_studio_backend_without_whisperx_says_how_to_install_it(engine_data_dir,
     with pytest.raises(ModelNotFound) as caught:
         analyser.analyse(Inputs(), Job())
     assert "whisperx" in str(caught.value) and "separate environment" in str(caught.value)
+
+
+def test_windows_decoded_two_at_once_give_the_words_of_one_at_a_time(whisper, monkeypatch):
+    """The prompted pass decodes its <= 28 s windows on two Whisper workers at once (2 cores): the
+    words, their order and times must be those of one worker decoding the windows in turn."""
+    from engine.analysis import words as words_module
+
+    gap = np.zeros(8000, np.float32)
+    parts = [decode_audio(shared_media.media_path(name), [16000])[16000] for name in WER_SET[:4]]
+    samples = np.concatenate([piece for part in parts for piece in (part, gap)])  # 31.5 s: 2 windows
+    model, _ = whisper._model()
+    assert model.model.num_workers == words_module.whisper_workers("cpu")  # 2 on 2 cores (CI)
+    at_once = whisper.transcribe(samples, Job(), initial_prompt=words_module.FILLER_PROMPT)
+    one = words_module._faster_whisper(str(whisper.model_dir()), "cpu", "int8", 1)
+    monkeypatch.setattr(whisper, "_model", lambda: one)
+    in_turn = whisper.transcribe(samples, Job(), initial_prompt=words_module.FILLER_PROMPT)
+    assert len(at_once) > 60
+    assert at_once == in_turn
