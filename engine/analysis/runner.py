@@ -390,21 +390,19 @@ def _audio_lanes_run(
     inputs = _Inputs(info, {}, audio)
     inputs.known.update(known)
     chain, beside = _audio_lanes(work)
-    position = {id(item): i for i, item in enumerate(work)}
     failures: list[BaseException] = []
 
-    def analyse_each(items: list[_Work]) -> None:
-        for item in items:
-            i = position[id(item)]
-            job.report(item.analyser.name, i / len(work), item.analyser.model_id())
+    def analyse_each(items: list[_Work], job: Job) -> None:
+        for i, item in enumerate(items):
+            job.report(item.analyser.name, i / len(items), item.analyser.model_id())
             item.result = item.analyser.analyse(
-                inputs, job.sub(item.analyser.name, i / len(work), (i + 1) / len(work))
+                inputs, job.sub(item.analyser.name, i / len(items), (i + 1) / len(items))
             )
             inputs.known.update(item.result)
 
     def run_beside() -> None:
         try:
-            analyse_each(beside)
+            analyse_each(beside, job.quiet())  # the chain, the longer part, reports the progress
         except BaseException as exc:  # handed to the caller's thread below
             failures.append(exc)
 
@@ -417,7 +415,7 @@ def _audio_lanes_run(
     else:
         chain = chain + beside
     try:
-        analyse_each(chain)
+        analyse_each(chain, job)
     finally:
         if lane.is_alive():
             lane.join()

@@ -260,3 +260,39 @@ def test_a_failing_video_analyser_stops_the_audio_part_and_is_raised(synthetic, 
             Job(),
         )
     assert threading.active_count() == threads
+
+
+def _our_threads() -> set[str]:
+    """The live threads but tqdm's monitor: any tqdm bar, even a disabled one (faster-whisper's),
+    starts that process-wide daemon once and it stays."""
+    return {t.name for t in threading.enumerate() if t.name != "tqdm_monitor"}
+
+
+def test_beats_and_loudness_run_beside_the_speech_chain_with_forward_moving_progress(
+    synthetic, config, tmp_path
+):
+    fields = ["speech", "words", "beats", "loudness", "disfluencies"]
+    seen: list[float] = []
+    job = Job(on_progress=lambda stage, fraction, message: seen.append(fraction))
+    threads = _our_threads()
+    media, run = analyse_media(
+        synthetic["speech_2997"].path, analysers_for(config, tmp_path, fields), AnalysisCache(tmp_path), job
+    )
+    assert seen == sorted(seen) and seen[-1] == 1.0
+    assert len(run.computed) == len(fields) and media.words and media.loudness.integrated_lufs is not None
+    assert _our_threads() == threads
+
+
+def test_a_failing_analyser_beside_the_speech_chain_is_raised_and_leaves_no_threads(
+    synthetic, config, tmp_path
+):
+    threads = _our_threads()
+    broken = [(registry.Entry(("loudness",), "audio", lambda c, d: None), BrokenAudio(BadInput("no sound")))]
+    with pytest.raises(BadInput, match="no sound"):
+        analyse_media(
+            synthetic["speech_2997"].path,
+            analysers_for(config, tmp_path, ["speech", "words"]) + broken,
+            AnalysisCache(tmp_path),
+            Job(),
+        )
+    assert _our_threads() == threads
