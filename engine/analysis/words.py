@@ -59,7 +59,8 @@ class _WordsAnalyser:
     name: ClassVar[str] = "words"
     version: ClassVar[str] = "1"
     fields: ClassVar[tuple[str, ...]] = ("words",)
-    reads_fields: ClassVar[tuple[str, ...]] = ("speech",)  # the VAD spans, when found before (runner.py)
+    # the VAD spans when found before, and the separation whose dialog stem it may read (runner.py)
+    reads_fields: ClassVar[tuple[str, ...]] = ("speech", "stems")
 
     def __init__(self, config: EngineConfig, data_dir: Path):
         self.video: VideoRequest | None = None
