@@ -187,12 +187,12 @@ class WhisperWords(_WordsAnalyser):
             log.debug("Whisper did not load ahead of use", exc_info=True)
 
     def _model(self) -> tuple[Any, threading.Lock]:
+        # Two workers only for the prompted pass, which decodes many windows: unprompted, the file is
+        # one window (faster-whisper seeks through it), which one worker decodes on all its threads.
+        workers = whisper_workers(self.device) if self.config.analysis.asr_filler_prompt else 1
         with _LOADING:  # warm_up's thread and the analysis may ask at once: one load
             return _faster_whisper(
-                str(self.model_dir()),
-                self.device,
-                self.config.analysis.asr_compute_type,
-                whisper_workers(self.device),
+                str(self.model_dir()), self.device, self.config.analysis.asr_compute_type, workers
             )
 
     def _decode(self, window: _EncodedWindow, prompt: str | None, job: Job) -> list[dict[str, Any]]:
