@@ -164,6 +164,12 @@ def save_student(network: Any, path: Path, metadata: dict[str, Any]) -> Path:
     return path
 
 
+def _not_student_weights(path: Path, exc: Exception) -> ModelNotFound:
+    return ModelNotFound(
+        "shot student", [str(path)], f"the file is not student weights ({exc}); run `autoedit distill shots`"
+    )
+
+
 @functools.lru_cache(maxsize=4)
 def student_metadata(path: Path) -> dict[str, Any]:
     """The settings a student weights file carries, read without torch (a cached rerun needs only
@@ -174,11 +180,7 @@ def student_metadata(path: Path) -> dict[str, Any]:
         with safe_open(str(path), framework="numpy") as handle:
             meta = json.loads((handle.metadata() or {}).get("autoedit", "{}"))
     except (OSError, ValueError, json.JSONDecodeError) as exc:
-        raise ModelNotFound(
-            "shot student",
-            [str(path)],
-            f"the file is not student weights ({exc}); run `autoedit distill shots`",
-        ) from None
+        raise _not_student_weights(path, exc) from None
     if meta.get("feature_version") != FEATURE_VERSION or meta.get("features") != FEATURES:
         raise ModelNotFound(
             "shot student",
@@ -198,11 +200,7 @@ def load_student(path: Path) -> tuple[Any, dict[str, Any]]:
     try:
         state = load_file(str(path))
     except (OSError, ValueError) as exc:
-        raise ModelNotFound(
-            "shot student",
-            [str(path)],
-            f"the file is not student weights ({exc}); run `autoedit distill shots`",
-        ) from None
+        raise _not_student_weights(path, exc) from None
     network = build_network(int(meta.get("channels", CHANNELS)))
     network.load_state_dict(state)
     network.eval()

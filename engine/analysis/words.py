@@ -151,9 +151,9 @@ class WhisperWords(_WordsAnalyser):
         # taken to be in one language, found on its first window.
         language = [self.config.analysis.asr_language]
 
-        def decode(k: int, first: _EncodedWindow | None = None) -> list[dict[str, Any]]:
+        def decode(k: int) -> list[dict[str, Any]]:
             a, b = windows[k]
-            window = first or _EncodedWindow(model, samples, origin, a, b, language)
+            window = first if k == 0 else _EncodedWindow(model, samples, origin, a, b, language)
             got = self._decode(window, initial_prompt, job)
             if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
                 # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
@@ -168,7 +168,7 @@ class WhisperWords(_WordsAnalyser):
             first = _EncodedWindow(model, samples, origin, *windows[0], language)  # finds the language
             # The windows are independent (no text carried over): one per Whisper worker at a time.
             with ThreadPoolExecutor(model.model.num_workers, thread_name_prefix="whisper-window") as pool:
-                futures = [pool.submit(decode, k, first if k == 0 else None) for k in range(len(windows))]
+                futures = [pool.submit(decode, k) for k in range(len(windows))]
                 try:
                     for (_, b), future in zip(windows, futures, strict=True):
                         got = future.result()
@@ -465,7 +465,7 @@ def whisper_workers(device: str) -> int:
 
 
 @functools.lru_cache(maxsize=2)
-def _faster_whisper(model_dir: str, device: str, compute_type: str, workers: int = 1):
+def _faster_whisper(model_dir: str, device: str, compute_type: str, workers: int):
     from faster_whisper import WhisperModel
 
     # CTranslate2's default of 4 threads per worker oversubscribes a 2-core machine
