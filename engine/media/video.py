@@ -231,6 +231,10 @@ class VideoPass:
 # by < 0.02 (same cuts).
 PRESCALE_FROM = 8  # shrink factor (both axes) from which the picture is averaged down first
 PRESCALE_TO = 5  # the intermediate size, in multiples of the target
+# PyAV asks swscale for a thread per core by default: slices of a picture this small are not worth a
+# hand-off, and the decoder's own threads already fill the cores. One thread gives the same pixels,
+# 54k fewer futex calls on 2 min of 1080p and 0.94x the wall time of `autoedit analyze` (issue 12).
+SCALER_THREADS = 1
 
 
 class FrameScaler:
@@ -254,7 +258,11 @@ class FrameScaler:
         width, height = self.size
         if frame.width >= PRESCALE_FROM * width and frame.height >= PRESCALE_FROM * height:
             frame = self._prescale.reformat(
-                frame, width=PRESCALE_TO * width, height=PRESCALE_TO * height, interpolation="AREA"
+                frame,
+                width=PRESCALE_TO * width,
+                height=PRESCALE_TO * height,
+                interpolation="AREA",
+                threads=SCALER_THREADS,
             )
         image: np.ndarray = self._scale.reformat(
             frame,
@@ -262,6 +270,7 @@ class FrameScaler:
             height=height,
             format=self.request.pixel_format,
             interpolation=self.request.interpolation,
+            threads=SCALER_THREADS,
         ).to_ndarray()
         if self.quarter_turns:
             image = np.ascontiguousarray(np.rot90(image, k=-self.quarter_turns))

@@ -194,3 +194,33 @@ def test_frames_decoded_without_deblocking_match_deblocked_ones_at_the_analysers
     assert len(got) == len(reference) == 12
     for frame, ref in zip(got, reference, strict=True):
         assert float(np.abs(frame.image.astype(int) - ref.astype(int)).mean()) < 1.0
+
+
+def test_the_scaler_on_one_thread_gives_the_pixels_of_swscale_on_a_thread_per_core(tmp_path, monkeypatch):
+    import av
+
+    from engine.media import video
+    from engine.synthetic import write_media
+
+    rng = np.random.default_rng(5)
+    pictures = [rng.integers(0, 256, (1080, 1920, 3), dtype=np.uint8) for _ in range(3)]
+    clip = tmp_path / "hd.mp4"
+    write_media(clip, pictures, Fraction(25), size=(1920, 1080))
+    requests = [  # shots (averaged down first), faces (averaged), quality (bicubic, direct)
+        VideoRequest(size=(48, 27)),
+        VideoRequest(size=(640, 640), fps=2.0, interpolation="AREA", keep_aspect=True),
+        VideoRequest(size=(320, 320), keep_aspect=True),
+    ]
+    info = probe(clip)
+
+    def scaled(threads: int) -> list[np.ndarray]:
+        monkeypatch.setattr(video, "SCALER_THREADS", threads)
+        scalers = [video.FrameScaler(r, video.frame_size(r, info)) for r in requests]
+        with av.open(str(clip)) as container:
+            return [scale(frame) for frame in container.decode(video=0) for scale in scalers]
+
+    assert video.SCALER_THREADS == 1
+    one, per_core = scaled(1), scaled(0)
+    assert len(one) == len(per_core) == 3 * len(requests)
+    for a, b in zip(one, per_core, strict=True):
+        assert a.shape == b.shape and np.array_equal(a, b)
