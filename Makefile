@@ -56,7 +56,7 @@ test-blender: $(BLENDER_STAMP) addon
 	$(BVENV)/bin/python -m pytest tests/blender
 
 bench: $(ENGINE_STAMP) $(BLENDER_STAMP) addon
-	for b in $(filter-out bench/blender_apply.py,$(wildcard bench/*.py)); do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
+	for b in $(filter-out bench/blender_apply.py bench/%_footage.py,$(wildcard bench/*.py)); do echo "== $$b"; $(VENV)/bin/python $$b || exit 1; done
 	$(BVENV)/bin/python bench/blender_apply.py
 
 lock:
