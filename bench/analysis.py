@@ -258,7 +258,7 @@ def bench(clip: Path, short: Path, films: Path, data_dir: Path, baseline_repo: P
                     ratio = f"  baseline/this {runs['baseline'][what] / wall:5.2f}x"
                 seconds = {"3 s clip, warm data dir": 3.0, FILMS: films_s}.get(what, info.duration)
                 print(
-                    f"  {label:<12} {what:<26} {wall:7.2f} s "
+                    f"  {label:<12} {what:<30} {wall:7.2f} s "
                     f"{seconds / wall:7.2f}x real time {wall / baseline.wall:6.2f}x raw decode{ratio}"
                 )
             for what, args in (("--help", ["--help"]), ("missing file", ["analyze", "missing.mp4"])):

@@ -275,9 +275,22 @@ def _batch(
 
 
 def choose_threshold(network: Any, held_out: list[Sequence]) -> float:
-    """The threshold whose cuts agree best with the teacher's on the held-out splices (ties: nearest 0.5)."""
-    scores = [(f1_against_teacher(network, held_out, t), -abs(t - 0.5), t) for t in THRESHOLDS]
-    return max(scores)[2]
+    """The threshold whose cuts best match the held-out splices' own hard cuts (ties: nearest 0.5).
+
+    The shots field lists hard cuts, and a splice's joins are exactly that. Agreement with the teacher
+    (the fallback when no held-out splice has a single right frame) also rewards the teacher's marks
+    inside fades and dissolves: on the shipped student it chose 0.4, where the ground-truth clips,
+    never used here, scored F1 0.667 against 0.923 at the 0.5 the splices' truth chooses.
+    """
+
+    def probs_of(s: Sequence) -> np.ndarray:
+        return shot_student.probabilities(network, s.features)
+
+    def score(threshold: float) -> float:
+        found = f1_against_truth(probs_of, held_out, threshold)
+        return f1_against_teacher(network, held_out, threshold) if found is None else found
+
+    return max((score(t), -abs(t - 0.5), t) for t in THRESHOLDS)[2]
 
 
 def measure_speed(
