@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterator
-from fractions import Fraction
 from pathlib import Path
 
 import av
@@ -19,7 +18,9 @@ import numpy as np
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
+sys.path.append(str(REPO / "bench"))  # after the repo: bench/bridge.py must not shadow `bridge`
 import shared_media  # noqa: E402
+import speech_footage  # noqa: E402
 
 CLIPS = [
     "video_cuts/pyscenedetect_testvideo.mp4",
@@ -28,9 +29,9 @@ CLIPS = [
     "video_cuts/movienet_test1_titanic.mp4",
     "video_cuts/moviepy/big_buck_bunny_0_30.webm",
 ]
-RATE = Fraction(25)
-SIZE = (1920, 1080)
-SAMPLE_RATE = 48000
+RATE = speech_footage.RATE
+SIZE = speech_footage.SIZE
+SAMPLE_RATE = speech_footage.SAMPLE_RATE
 
 
 def _fitted(frame: av.VideoFrame) -> np.ndarray:
@@ -97,12 +98,7 @@ def write(path: Path, duration: float = 120.0) -> Path:
                 out.mux(video.encode(frame))
                 frames += 1
             sound = _sound(source, round(frames / RATE * SAMPLE_RATE) - samples)
-            for start in range(0, sound.shape[1], 1024):
-                part = np.ascontiguousarray(sound[:, start : start + 1024])
-                aframe = av.AudioFrame.from_ndarray(part, format="fltp", layout="stereo")
-                aframe.sample_rate, aframe.pts = SAMPLE_RATE, samples + start
-                aframe.time_base = Fraction(1, SAMPLE_RATE)
-                out.mux(audio.encode(aframe))
+            speech_footage.mux_sound(out, audio, sound, samples)
             samples += sound.shape[1]
         out.mux(video.encode(None))
         out.mux(audio.encode(None))

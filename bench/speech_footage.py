@@ -66,6 +66,19 @@ def _pictures(count: int, cuts: list[int]):
                     made += 1
 
 
+def mux_sound(
+    out: av.container.OutputContainer, audio: av.AudioStream, sound: np.ndarray, first: int
+) -> None:
+    """Encode (2, n) float stereo at SAMPLE_RATE into `audio`, its first sample at sample `first`."""
+    for start in range(0, sound.shape[1], 1024):
+        part = np.ascontiguousarray(sound[:, start : start + 1024])
+        frame = av.AudioFrame.from_ndarray(part, format="fltp", layout="stereo")
+        frame.sample_rate = SAMPLE_RATE
+        frame.pts = first + start
+        frame.time_base = Fraction(1, SAMPLE_RATE)
+        out.mux(audio.encode(frame))
+
+
 def cuts_file(path: Path) -> Path:
     return path.with_name(path.name + ".cuts.json")
 
@@ -95,14 +108,7 @@ def write(path: Path, duration: float = 60.0) -> Path:
             out.mux(video.encode(frame))
         out.mux(video.encode(None))
         signal = _speech(duration)
-        stereo = np.stack([signal, signal])
-        for start in range(0, stereo.shape[1], 1024):
-            part = np.ascontiguousarray(stereo[:, start : start + 1024])
-            aframe = av.AudioFrame.from_ndarray(part, format="fltp", layout="stereo")
-            aframe.sample_rate = SAMPLE_RATE
-            aframe.pts = start
-            aframe.time_base = Fraction(1, SAMPLE_RATE)
-            out.mux(audio.encode(aframe))
+        mux_sound(out, audio, np.stack([signal, signal]), 0)
         out.mux(audio.encode(None))
     tmp.replace(path)
     cuts_file(path).write_text(json.dumps([c for c in cuts if c < count]))
