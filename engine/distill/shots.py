@@ -196,7 +196,9 @@ def cut_times(probs: np.ndarray, sequence: Sequence, threshold: float) -> list[f
     return [t for t, _ in cuts_from_probabilities(probs, list(sequence.times), threshold)]
 
 
-def f1_against_teacher(network: Any, sequences: list[Sequence], threshold: float) -> float:
+def f1_against_teacher(
+    network: shot_student.StudentNetwork, sequences: list[Sequence], threshold: float
+) -> float:
     pairs = []
     for s in sequences:
         found = cut_times(shot_student.probabilities(network, s.features), s, threshold)
@@ -247,7 +249,8 @@ def train(corpus: Corpus, settings: Settings, job: Job) -> tuple[Any, list[dict[
             if step % settings.curve_every == 0 or step == settings.steps:
                 network.eval()
                 point = {"step": step, "loss": round(loss_value, 5)}
-                point["f1_vs_teacher_held_out"] = round(f1_against_teacher(network, corpus.held_out, 0.5), 4)
+                now = shot_student.StudentNetwork.of(network)
+                point["f1_vs_teacher_held_out"] = round(f1_against_teacher(now, corpus.held_out, 0.5), 4)
                 curve.append(point)
                 job.report("train", step / settings.steps, f"step {step} loss {loss_value:.4f}")
         del generator
@@ -274,7 +277,7 @@ def _batch(
     return x, y
 
 
-def choose_threshold(network: Any, held_out: list[Sequence]) -> float:
+def choose_threshold(network: shot_student.StudentNetwork, held_out: list[Sequence]) -> float:
     """The threshold whose cuts best match the held-out splices' own hard cuts (ties: nearest 0.5).
 
     The shots field lists hard cuts, and a splice's joins are exactly that. Agreement with the teacher
@@ -294,7 +297,7 @@ def choose_threshold(network: Any, held_out: list[Sequence]) -> float:
 
 
 def measure_speed(
-    network: Any, teacher: Teacher, frames: np.ndarray, job: Job, repeats: int = 3
+    network: shot_student.StudentNetwork, teacher: Teacher, frames: np.ndarray, job: Job, repeats: int = 3
 ) -> dict[str, Any]:
     """Frames per second of teacher and student on the same decoded frames, interleaved, best of `repeats`."""
     teacher_s, student_s = [], []
@@ -337,10 +340,11 @@ def distill_shots(
             "too little footage to hold any generated cuts out: add clips or raise --splices", folders[0]
         )
     network, curve, loss = train(corpus, settings, job.sub("train", 0.5, 0.95))
-    threshold = choose_threshold(network, corpus.held_out)
+    student = shot_student.StudentNetwork.of(network)  # measured as every run will use it
+    threshold = choose_threshold(student, corpus.held_out)
 
     def student_probs(s: Sequence) -> np.ndarray:
-        return shot_student.probabilities(network, s.features)
+        return shot_student.probabilities(student, s.features)
 
     def teacher_probs(s: Sequence) -> np.ndarray:
         return s.teacher
@@ -349,7 +353,7 @@ def distill_shots(
     longest = max(corpus.sources, key=lambda src: src["frames"])  # the longest real clip
     stored = store.load("clip-" + longest["sha256"])
     frames = stored["frames"] if stored else np.zeros((0, 27, 48, 3), np.uint8)
-    speed = measure_speed(network, teacher, frames, job)
+    speed = measure_speed(student, teacher, frames, job)
     digest = _state_digest(network)
     metadata = {
         "threshold": threshold,
@@ -388,8 +392,8 @@ def distill_shots(
         },
         "threshold": threshold,
         "f1_vs_teacher": {
-            "held_out_splices_at_1_frame": round(f1_against_teacher(network, corpus.held_out, threshold), 4),
-            "ground_truth_clips_at_1_frame": round(f1_against_teacher(network, corpus.truth, threshold), 4)
+            "held_out_splices_at_1_frame": round(f1_against_teacher(student, corpus.held_out, threshold), 4),
+            "ground_truth_clips_at_1_frame": round(f1_against_teacher(student, corpus.truth, threshold), 4)
             if corpus.truth
             else None,
         },

@@ -14,9 +14,11 @@ import mir_eval
 import numpy as np
 import pytest
 
+from engine.analysis import beats
 from engine.analysis.beats import LibrosaBeats, import_madmom, tempo_bpm, tracker_for
 from engine.config import load_config
 from engine.media.audio import decode_audio
+from engine.models import locate
 from engine.progress import Job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -101,3 +103,41 @@ def test_long_files_are_decoded_in_overlapping_chunks_without_seams(monkeypatch)
     result = tracker_for(load_config()).analyse(_Audio(shared_media.media_path(name)), Job())
     assert np.diff(result["beats"]).min() > 0.5  # 84 bpm: 0.71 s apart; a seam would put two close
     assert _f(shared_media.beat_truth(name).beats, result["beats"], whole=False) >= 0.8
+
+
+def test_onnx_runtime_gives_beatnets_own_activations_and_beats(tmp_path):
+    """The exported CRNN against BeatNet's BDA.forward itself (fresh state), and the beats decoded."""
+    import torch
+    from BeatNet.model import BDA
+
+    tracker = beats.BeatNetBeats(load_config(), tmp_path)
+    weights = locate(tracker.spec, "beats")
+    samples = decode_audio(shared_media.media_path("music/gtzan_country.00000.wav"), [beats.BEATNET_RATE])
+    samples = np.ascontiguousarray(samples[beats.BEATNET_RATE], np.float32)
+    crnn = BDA(272, 150, 2, "cpu")
+    crnn.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    crnn.eval()
+    feats = np.asarray(beats._log_spectrogram().process_audio(samples).T, np.float32)
+    with torch.inference_mode():
+        own = crnn.final_pred(crnn(torch.from_numpy(feats)[None])[0])[:2].T.numpy().astype(np.float64)
+    got = tracker.activations(samples, Job())
+    np.testing.assert_allclose(got, own, atol=1e-5)
+    assert got[:, 0].max() > 0.5  # real beats in it, not a flat output
+    for ours, theirs in zip(tracker.decode(got), tracker.decode(own), strict=True):
+        np.testing.assert_array_equal(ours, theirs)
+
+
+def test_the_export_is_kept_in_the_data_dir_and_a_damaged_one_is_made_again(tmp_path):
+    tracker = beats.BeatNetBeats(load_config(), tmp_path)
+    samples = decode_audio(shared_media.media_path("music/madmom_sample.wav"), [beats.BEATNET_RATE])
+    samples = np.ascontiguousarray(samples[beats.BEATNET_RATE], np.float32)
+    first = tracker.activations(samples, Job())
+    (kept,) = (tmp_path / "models" / "beatnet").glob("*.onnx")
+    made = kept.stat().st_mtime_ns
+    beats._onnx_session.cache_clear()  # as a new process would: it reads the kept file
+    np.testing.assert_array_equal(tracker.activations(samples, Job()), first)
+    assert kept.stat().st_mtime_ns == made
+    kept.write_bytes(b"not a model")
+    beats._onnx_session.cache_clear()
+    np.testing.assert_array_equal(tracker.activations(samples, Job()), first)
+    assert kept.stat().st_size > 1_000_000  # exported again over the damaged file

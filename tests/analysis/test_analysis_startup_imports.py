@@ -4,6 +4,7 @@ process, not by timing."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -83,3 +84,21 @@ def test_device_auto_asks_torch_only_where_a_gpu_driver_is_loaded():
     device, asked, may_have_cuda, torch_says = _python(code).split()
     assert device == torch_says  # the same answer as torch's
     assert asked == may_have_cuda  # torch imported only where a driver could serve CUDA
+
+
+def test_an_analysis_imports_no_torch_once_the_data_dir_keeps_beatnets_export(tmp_path, synthetic):
+    """Shots (the student), speech, words, beats, faces, quality, loudness all run without torch (~1.7
+    CPU-s of import): only the first analysis in a data dir needs it, to export BeatNet to ONNX."""
+    out = str(tmp_path / "out.json")
+    first, _ = _run(tmp_path, "analyze", str(synthetic["clicks_120"].path), "-o", out)
+    assert first.startswith("HEAVY ") and "torch" in first.split()[1].split(","), first
+    assert list((tmp_path / "data" / "models" / "beatnet").glob("*.onnx"))
+    line, err = _run(tmp_path, "analyze", str(synthetic["speech_2997"].path), "-o", out)
+    heavy = line.split()[1].split(",")
+    assert line.endswith("EXIT 0") and {"mediapipe", "faster_whisper", "onnxruntime"} <= set(heavy), (
+        line + err
+    )
+    assert "torch" not in heavy, line
+    report = json.loads(Path(out).read_text())
+    (media,) = report["media"]
+    assert media["shots"] and media["speech"] and media["words"] and media["faces"] is not None

@@ -13,6 +13,7 @@ from engine.analysis import shot_student
 from engine.analysis.registry import select
 from engine.analysis.runner import analyse_file
 from engine.config import load_config
+from engine.distill import footage
 from engine.distill.metrics import cut_f1, pooled_f1
 from engine.models import locate
 from engine.progress import Job
@@ -110,6 +111,27 @@ def test_features_computed_in_chunks_equal_the_whole_clip_at_once():
     np.testing.assert_allclose(streamed, whole, rtol=1e-6, atol=1e-6)
     assert np.all(streamed[-1, :2] == 0)  # the last frame steps to nothing: no change
     assert streamed[499, 0] > streamed[498, 0]  # the step 499 -> 500 is the largest change
+
+
+def test_the_numpy_forward_gives_the_trained_torch_networks_logits():
+    """Runs read the weights into numpy; training built them in torch: the two must be one network."""
+    import torch
+    from safetensors.torch import load_file
+
+    weights = WEIGHTS_DIR / "shot-student.safetensors"
+    trained = shot_student.build_network()
+    trained.load_state_dict(load_file(str(weights)))
+    trained.eval()
+    clip, _, _ = truth_clips()[0]
+    features = shot_student.features_of(footage.decode(clip, shot_student.REQUEST, Job()).frames)
+    with torch.inference_mode():
+        expected = trained(torch.from_numpy(np.ascontiguousarray(features.T)))[0].numpy()
+    network, _ = shot_student.load_student(weights)
+    np.testing.assert_allclose(network.logits(features), expected, rtol=1e-4, atol=1e-4)
+    assert expected.max() > 0 > expected.min()  # real cuts and real shots: both sides of the boundary
+    np.testing.assert_array_equal(
+        shot_student.StudentNetwork.of(trained).logits(features), network.logits(features)
+    )
 
 
 def test_cut_f1_counts_one_to_one_matches_within_the_tolerance():
