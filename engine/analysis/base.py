@@ -17,8 +17,8 @@ from engine.media.types import AudioRequest, Frame, MediaInfo, VideoRequest
 from engine.progress import Job
 
 # torch.fx tracing (the int8 TransNetV2's prepare_fx) patches torch.nn.Module.__call__ for the whole
-# process: a module the audio thread calls meanwhile (BeatNet being exported, a TorchScript VAD) lands in the tracer
-# and fails ("module is not installed as a submodule"). Tracing and those calls hold this lock.
+# process: a module the audio thread calls meanwhile (BeatNet being exported, a TorchScript VAD) lands
+# in the tracer and fails ("module is not installed as a submodule"). Tracing and those calls hold this lock.
 TORCH_TRACING = threading.RLock()
 
 __all__ = ["Analyser", "AudioRequest", "Frame", "MediaInfo", "MediaInputs", "VideoRequest"]
