@@ -120,3 +120,17 @@ def test_the_span_rule_is_silero_vads_on_any_probabilities():
         assert speech.spans_from_probabilities(probs, total, threshold) == [
             (s["start"], s["end"]) for s in theirs
         ]
+
+
+def test_the_torchscript_file_gives_silero_vads_own_spans_too():
+    import torch
+
+    _, get_speech_timestamps, _ = _silero_vad_reference()
+    weights = locate(load_config().models.vad, "vad").with_name("silero_vad.jit")
+    samples = decode_audio(shared_media.media_path("speech/whisper_jfk.flac"), [16000])[16000]
+    model = torch.jit.load(str(weights), map_location="cpu")
+    with torch.inference_mode():
+        theirs = get_speech_timestamps(torch.from_numpy(samples), model, **_reference_settings(0.5))
+    ours = speech.speech_spans(samples, weights, 0.5, Job())
+    assert len(theirs) > 1
+    assert ours == [(round(s["start"] / 16000, 3), round(s["end"] / 16000, 3)) for s in theirs]
