@@ -133,10 +133,8 @@ def build_network(channels: int = CHANNELS) -> Any:
     layers: list[Any] = []
     width = FEATURES
     for kernel, dilation in LAYERS:
-        layers += [
-            nn.Conv1d(width, channels, kernel, padding=dilation * (kernel - 1) // 2, dilation=dilation)
-        ]
-        layers += [nn.ReLU()]
+        pad = dilation * (kernel - 1) // 2
+        layers += [nn.Conv1d(width, channels, kernel, padding=pad, dilation=dilation), nn.ReLU()]
         width = channels
     return nn.Sequential(*layers, nn.Conv1d(channels, 1, 1))
 
@@ -144,8 +142,8 @@ def build_network(channels: int = CHANNELS) -> Any:
 class StudentNetwork:
     """The trained student's forward pass in numpy, the one every run and every measurement uses.
 
-    The convolutions are a few kB: torch would add nothing but its import (~1.7 CPU-s, about a tenth
-    of `autoedit analyze` on 2 minutes), and an analysis that needs no other torch model skips it.
+    The convolutions are a few kB: torch would add nothing but its import (~1.7 CPU-s here), and an
+    analysis that needs no other torch model skips it.
     """
 
     def __init__(self, state: dict[str, np.ndarray]):

@@ -96,8 +96,8 @@ def spans_from_probabilities(probs: Sequence[float], total: int, threshold: floa
     """(start, end) samples of speech from per-window probabilities: silero-vad's own rule
     (get_speech_timestamps_from_probs, 6.2) at our settings and with no longest-span limit.
 
-    It lives here because silero-vad's module imports torch at its top (~1.7 CPU-s, a tenth of
-    `autoedit analyze` on 2 minutes) for a loop over floats; a test holds it to silero-vad's function.
+    It lives here because silero-vad's module imports torch at its top (~1.7 CPU-s here) for a loop
+    over floats; a test holds it to silero-vad's function.
     """
     min_speech = SAMPLE_RATE * MIN_SPEECH_MS / 1000
     min_silence = SAMPLE_RATE * MIN_SILENCE_MS / 1000
