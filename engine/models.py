@@ -14,6 +14,7 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 from engine.config import ModelSpec
 from engine.errors import ModelNotFound
@@ -143,3 +144,15 @@ def _verified(path: Path, sha256: str) -> bool:
     ):
         return True
     return sha256_of(path) == sha256
+
+
+def onnx_cpu_session(model: str | bytes) -> Any:
+    """An ONNX Runtime session on one CPU thread (a file path or the model's bytes): the small
+    recurrent models here (Silero VAD, BeatNet) gain nothing from more, and the decoder's threads
+    already fill the cores."""
+    import onnxruntime
+
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    return onnxruntime.InferenceSession(model, options, providers=["CPUExecutionProvider"])

@@ -26,7 +26,7 @@ import numpy as np
 from engine.analysis.base import TORCH_TRACING, AudioRequest, MediaInputs, VideoRequest
 from engine.config import EngineConfig, ModelSpec
 from engine.errors import ModelNotFound
-from engine.models import locate, sha256_of
+from engine.models import locate, onnx_cpu_session, sha256_of
 from engine.progress import Job
 
 MIN_BEATS_FOR_TEMPO = 4
@@ -258,8 +258,10 @@ def beatnet_module(weights: str) -> Any:
     return Activations().eval()
 
 
+@functools.lru_cache(maxsize=4)
 def _onnx_file(weights: Path, data_dir: Path | None) -> Path | None:
-    """Where the export of these weights is kept: in the data dir's models, named by their digest."""
+    """Where the export of these weights is kept: in the data dir's models, named by their digest
+    (hashed once per process, not once per analysed file)."""
     if data_dir is None:
         return None
     return Path(data_dir) / "models" / "beatnet" / f"{weights.stem}-{sha256_of(weights)[:16]}.onnx"
@@ -267,24 +269,15 @@ def _onnx_file(weights: Path, data_dir: Path | None) -> Path | None:
 
 @functools.lru_cache(maxsize=2)
 def _onnx_session(weights: str, kept: str) -> Any:
-    """BeatNet's CRNN in ONNX Runtime on one thread: ~15x less CPU than torch on 2 minutes of audio,
-    and a run that needs no other torch model never imports torch (~1.7 CPU-s)."""
-    import onnxruntime
-
-    options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = 1
-    options.inter_op_num_threads = 1
+    """BeatNet's CRNN in ONNX Runtime: ~15x less CPU than torch on 2 minutes of audio, and a run
+    that needs no other torch model never imports torch (~1.7 CPU-s)."""
     kept_file = Path(kept) if kept else None
     if kept_file is not None and kept_file.exists():
         try:
-            return onnxruntime.InferenceSession(
-                kept_file.read_bytes(), options, providers=["CPUExecutionProvider"]
-            )
+            return onnx_cpu_session(kept_file.read_bytes())
         except Exception:  # not a model ONNX Runtime reads (a damaged file): export it again
             pass
-    return onnxruntime.InferenceSession(
-        _export(weights, kept_file), options, providers=["CPUExecutionProvider"]
-    )
+    return onnx_cpu_session(_export(weights, kept_file))
 
 
 def _export(weights: str, kept: Path | None) -> bytes:

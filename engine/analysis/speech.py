@@ -18,7 +18,7 @@ import numpy as np
 
 from engine.analysis.base import TORCH_TRACING, AudioRequest, MediaInputs, VideoRequest
 from engine.config import EngineConfig
-from engine.models import locate
+from engine.models import locate, onnx_cpu_session
 from engine.progress import Job
 
 SAMPLE_RATE = 16000
@@ -149,14 +149,7 @@ class OnnxSilero:
     CONTEXT = 64
 
     def __init__(self, path: str):
-        import onnxruntime
-
-        options = onnxruntime.SessionOptions()
-        options.inter_op_num_threads = 1
-        options.intra_op_num_threads = 1
-        self.session = onnxruntime.InferenceSession(
-            path, providers=["CPUExecutionProvider"], sess_options=options
-        )
+        self.session = onnx_cpu_session(path)
         self.rate = np.array(SAMPLE_RATE, dtype=np.int64)
         self.reset()
 
