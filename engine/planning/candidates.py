@@ -204,7 +204,7 @@ def build_candidates(
             a = max(first.start - pad, (before + first.start) / 2 if before > lo else lo, lo)
             b = min(last.end + pad, (last.end + after) / 2 if after < hi else hi, hi)
             a, b = speech_cuts.clamp(a, b, first, last, cuts)
-            if speech_cuts.runs_off(group, hi, spec):
+            if speech_cuts.unfinished(group, hi, spec):
                 covered.append((a, b))  # no visual unit over half a sentence either
                 continue
             add(a, b, "speech", group)

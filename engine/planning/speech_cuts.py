@@ -7,7 +7,9 @@ Two rules candidates.py applies to speech units:
 - cut only between thoughts: a speech unit starts where a sentence or clause starts and ends where
   one ends (end punctuation, a semicolon or colon, or a comma followed by a real pause), so a long
   sentence is split at its clauses or kept whole, never halved mid-phrase; when the length forces a
-  choice, the selection drops a thought rather than cuts one.
+  choice, the selection drops a thought rather than cuts one. A thought the speaker trails off
+  ("a better future for our...": Whisper's ellipsis) or the source cuts off has no end to cut at,
+  so a highlight leaves it out.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ MIN_CONFIDENCE = 0.45  # below this a finding is shown but not cut
 TIGHTEN_KINDS = frozenset({"retake", "aside"})
 ALL_KINDS = frozenset({"filler", "repeat", "false_start", "retake", "aside"})
 CLAUSE_END = (".", "?", "!", ";", ":")
+TRAILING_OFF = ("...", "\u2026")  # Whisper's mark for words that stop without finishing the sentence
 CLAUSE_PAUSE_S = 0.35  # a comma followed by this long a pause also ends a clause
 COVER_SHARE = 0.5  # a word this much inside a cut finding goes with it
 
@@ -101,10 +104,15 @@ def clamp(a: float, b: float, first: Word, last: Word, cuts: Sequence[Cut]) -> t
     return a, b
 
 
+def trails_off(text: str) -> bool:
+    return text.rstrip().endswith(TRAILING_OFF)
+
+
 def ends_thought(word: Word, next_start: float | None) -> bool:
-    """A sentence or clause ends after this word: end punctuation, or a comma and a pause."""
+    """A sentence or clause ends after this word: end punctuation, or a comma and a pause. Words that
+    trail off end nothing: only a long pause after them does."""
     text = word.text.rstrip()
-    if text.endswith(CLAUSE_END):
+    if text.endswith(CLAUSE_END) and not trails_off(text):
         return True
     pause = (next_start - word.end) if next_start is not None else 10.0
     return text.endswith((",", "-", "—")) and pause >= CLAUSE_PAUSE_S or pause >= 2 * CLAUSE_PAUSE_S
@@ -139,12 +147,15 @@ def thought_regions(regions: list[tuple[float, float]], group: list[Word]) -> li
 RUN_OFF_S = 0.3  # speech this close to the end of the range runs off it
 
 
-def runs_off(group: list[Word], hi: float, spec: EditSpec) -> bool:
-    """A thought the source cuts off (its last words reach the end unfinished): a highlight leaves it
-    out; a tighten keeps everything said."""
+def unfinished(group: list[Word], hi: float, spec: EditSpec) -> bool:
+    """A thought the speaker trails off, or one the source cuts off (its last words reach the end
+    without end punctuation): a highlight leaves it out; a tighten keeps everything said."""
     if spec.style == "tighten" or not group:
         return False
-    return hi - group[-1].end < RUN_OFF_S and not group[-1].text.rstrip().endswith(CLAUSE_END)
+    last = group[-1]
+    return trails_off(last.text) or (
+        hi - last.end < RUN_OFF_S and not last.text.rstrip().endswith(CLAUSE_END)
+    )
 
 
 def removed_report(cuts_by_media: Sequence[tuple[str, Sequence[Cut]]]) -> list[dict[str, object]]:
@@ -160,12 +171,15 @@ def thought_notes(
     candidates: Sequence[object], chosen: set[str], spec: EditSpec, media: Sequence[MediaAnalysis] = ()
 ) -> list[str]:
     """Say when whole thoughts were dropped because cutting them was the only way to fit, or because
-    the source itself cuts them off."""
+    the speaker or the source leaves them unfinished."""
     notes = []
     for m in media:
         words = sorted(m.words, key=lambda w: w.start)
-        if words and runs_off(words, m.duration, spec):
-            notes.append(f"{Path(m.path).name}: its last sentence runs off the end unfinished; left out")
+        trailing = sum(trails_off(w.text) for w in words[:-1])
+        if words and unfinished(words, m.duration, spec):
+            notes.append(f"{Path(m.path).name}: its last sentence is left unfinished; left out")
+        if trailing and spec.style != "tighten":
+            notes.append(f"{Path(m.path).name}: {trailing} sentence(s) trailing off unfinished left out")
     long = [
         c
         for c in candidates

@@ -12,7 +12,7 @@ from engine.config import load_config
 from engine.planning.candidates import build_candidates
 from engine.editing import MediaRef, run_edit
 from engine.planning.spec import EditSpec
-from engine.planning.speech_cuts import CLAUSE_END, split_at_thoughts
+from engine.planning.speech_cuts import CLAUSE_END, split_at_thoughts, trails_off
 from engine.progress import Job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -69,6 +69,28 @@ def test_long_sentences_split_at_clauses_or_stay_whole():
     assert split_at_thoughts(plain, 2.0) == [plain]  # no clause end: never halved
 
 
+def test_a_highlight_leaves_out_a_thought_the_speaker_trails_off_and_a_tighten_keeps_it():
+    words = words_of(
+        "We build tables by hand. Everyone here works towards a better future for our... "
+        "Then we oil the wood.",
+        pauses={5: 0.6, 14: 0.6},
+    )
+    media = media_with(words, [], words[-1].end + 1.0)
+    said = {
+        style: " ".join(
+            c.text for c in build_candidates(media, 0, EditSpec.for_style(style)) if c.kind == "speech"
+        )
+        for style in ("highlight", "tighten")
+    }
+    assert "our..." not in said["highlight"] and "Everyone" not in said["highlight"]
+    assert "We build tables by hand." in said["highlight"] and "Then we oil the wood." in said["highlight"]
+    assert "towards a better future for our..." in said["tighten"]
+    cut_off = media_with(words[:14], [], words[13].end + 0.1)  # the source ends on "for our...": same
+    assert "Everyone" not in " ".join(
+        c.text for c in build_candidates(cut_off, 0, EditSpec.for_style("highlight"))
+    )
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from engine.synthetic import demo_footage
@@ -96,8 +118,8 @@ def test_vertical_highlight_of_talking_heads_ends_every_speech_clip_at_a_sentenc
     speech = [c for c in result.report["clips"] if c["kind"] == "speech"]
     assert speech, result.report["clips"]
     for clip in speech:
-        words = clip["transcript"].split()
-        assert words[-1].rstrip().endswith(CLAUSE_END + (",",)), clip["transcript"]
+        last = clip["transcript"].split()[-1]
+        assert last.endswith(CLAUSE_END + (",",)) and not trails_off(last), clip["transcript"]
     assert result.report["duration"] <= 15.0 * 1.02
 
 
