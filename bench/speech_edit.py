@@ -25,6 +25,9 @@
 3. Three ways to get the words: unprompted ("words only"), unprompted plus the second prompted pass
    (analysis.disfluency_prompt) and prompted words (analysis.asr_filler_prompt, the default), with
    the Whisper seconds of each words pass per minute of VAD speech on this machine.
+   With --fillers DIR, any folder of annotated speech is scored the same way: each media file in it
+   beside a NAME.json holding {"fillers": [[start s, end s, "um"], ...]}, every filler of the file
+   listed (precision counts every finding outside them as false), pooled over the folder.
 4. "tighten this, remove silences" (and "... and the ums") on auto-editor's example against
    auto-editor's own figure (17.43 s, its tests at f304c62f), and the peak sample step at each join
    of the preview's audio against the clip's median peak step (a click shows as a ratio >> 1).
@@ -205,6 +208,35 @@ def detection(data_dir: Path, label: str, env: dict[str, str], root: Path) -> No
     read_speech(data_dir, label, config)
 
 
+MEDIA_SUFFIXES = (".wav", ".flac", ".mp3", ".m4a", ".ogg", ".mp4", ".mov", ".mkv", ".webm")
+
+
+def annotated_folder(data_dir: Path, folder: Path, label: str, env: dict[str, str]) -> None:
+    """Filler precision/recall on a folder of media files each with a NAME.json of its fillers."""
+    config = load_config(environ=env)
+    pooled = [0, 0, 0]  # found right, findings, annotated
+    clips = sorted(p for p in folder.iterdir() if p.suffix.lower() in MEDIA_SUFFIXES)
+    for path in clips:
+        notes = path.with_suffix(".json")
+        if not notes.is_file():
+            print(f"{path.name}: no {notes.name} beside it; not scored")
+            continue
+        truth = [(float(a), float(b), "filler") for a, b, *_ in json.loads(notes.read_text())["fillers"]]
+        media = analyse_file(path, config, data_dir, Job(), fields=["speech", "words", "disfluencies"])
+        found = [d for d in media.disfluencies if d.kind == "filler"]
+        p, r, tp, n, m = overlap_score(found, truth)
+        pooled = [pooled[0] + tp, pooled[1] + n, pooled[2] + m]
+        print(
+            f"{path.name:30s} {label:22s} precision {p:.2f} recall {r:.2f} ({tp}/{m} found, {n} findings); "
+            f"kept words cut: {kept_words_cut(media) or 'none'}"
+        )
+    tp, n, m = pooled
+    print(
+        f"{'pooled over ' + str(len(clips)) + ' files':30s} {label:22s} precision "
+        f"{tp / n if n else 1.0:.2f} recall {tp / m if m else 1.0:.2f} ({tp}/{m} found, {n} findings)"
+    )
+
+
 def filler_evidence(path: Path, media) -> list[tuple[str, float, str, float]]:  # type: ignore[no-untyped-def]
     """(text, start s, source, held-sound score of the audio under it) per filler finding."""
     from engine.analysis.disfluencies import SAMPLE_RATE, held_extent
@@ -316,6 +348,9 @@ def main() -> int:
     parser.add_argument("--no-prompt", action="store_true", help="only the unprompted words")
     parser.add_argument("--no-tighten", action="store_true", help="skip the tightened edit and its clicks")
     parser.add_argument("--default-only", action="store_true", help="only the default words (prompted)")
+    parser.add_argument(
+        "--fillers", type=Path, metavar="DIR", help="also score a folder of media with NAME.json filler times"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         data_dir = args.data_dir or Path(tmp) / "data"
@@ -326,6 +361,8 @@ def main() -> int:
             if args.default_only and label != "prompted words":
                 continue
             detection(data_dir, label, env, root)
+            if args.fillers:
+                annotated_folder(data_dir, args.fillers, label, env)
         if not args.no_prompt and not args.default_only:
             whisper_cost(data_dir)
         if not args.no_tighten:
