@@ -19,7 +19,6 @@ from engine.media.timebase import frame_of
 from engine.planning import speech_cuts
 from engine.planning.spec import EditSpec
 
-SENTENCE_GAP_S = 0.45  # a pause this long ends a sentence-like unit even without punctuation
 WORD_PAD_S = 0.2  # margin kept around speech, as auto-editor's default margin
 FILLERS = {"um", "uh", "erm", "er", "ah", "uhm", "hmm", "mm", "like", "you know"}
 _WORD_CHARS = re.compile(r"[^\w']+")
@@ -105,9 +104,17 @@ def _gap_regions(words: list[Word], lo: float, hi: float) -> list[tuple[float, f
 
 
 def _sentences(
-    words: list[Word], shots: list[tuple[float, float]], breaks: list[float] | None = None
+    words: list[Word],
+    shots: list[tuple[float, float]],
+    breaks: list[float] | None = None,
+    whole: bool = False,
 ) -> list[list[Word]]:
-    cuts = sorted([s[0] for s in shots[1:]] + (breaks or []))
+    """Words grouped into sentences. A pause or a shot cut ends one too, unless `whole`: then, on a
+    punctuated transcript, only a pause after a clause mark or one long enough to be a stop does, and a
+    cut only after a clause mark, so a mid-sentence breath never becomes a unit's end. A break (where
+    a removed disfluency lies) always ends one."""
+    cuts = [s[0] for s in shots[1:]]
+    stops = sorted(breaks or [])
     groups: list[list[Word]] = []
     for w in words:
         if groups:
@@ -116,7 +123,15 @@ def _sentences(
             ends_sentence = prev.text.rstrip().endswith((".", "?", "!")) and gap > 0.05
             k = bisect_left(cuts, prev.end)
             crosses_cut = k < len(cuts) and cuts[k] <= w.start
-            if gap < SENTENCE_GAP_S and not ends_sentence and not crosses_cut:
+            k = bisect_left(stops, prev.end)
+            crosses_break = k < len(stops) and stops[k] <= w.start
+            if whole:
+                clause = prev.text.rstrip().endswith(speech_cuts.CLAUSE_END + speech_cuts.PAUSE_MARKS)
+                pause = gap >= speech_cuts.SENTENCE_GAP_S and clause or gap >= speech_cuts.STOP_PAUSE_S
+                ends = ends_sentence or pause or crosses_cut and clause
+            else:
+                ends = ends_sentence or gap >= speech_cuts.SENTENCE_GAP_S or crosses_cut
+            if not ends and not crosses_break:
                 groups[-1].append(w)
                 continue
         groups.append([w])
@@ -194,8 +209,11 @@ def build_candidates(
     # Disfluencies the spec removes (retakes, asides, fillers Whisper hid): out of the units too.
     cuts = speech_cuts.cuts_for(media, spec)
     spoken = [w for w in spoken if not speech_cuts.is_cut(w, cuts)]
-    for sentence in _sentences(spoken, shots, speech_cuts.breaks(cuts)):
-        for group in speech_cuts.split_at_thoughts(sentence, max_s):
+    # Highlights and the like keep whole sentences where the transcript is punctuated; a tighten cuts
+    # at every pause, as auto-editor does.
+    whole = spec.style != "tighten" and speech_cuts.punctuated(words)
+    for sentence in _sentences(spoken, shots, speech_cuts.breaks(cuts), whole):
+        for group in speech_cuts.split_at_thoughts(sentence, max_s, whole):
             first, last = group[0], group[-1]
             i0, i1 = position[id(first)], position[id(last)]
             before = words[i0 - 1].end if i0 > 0 else lo

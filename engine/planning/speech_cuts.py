@@ -29,7 +29,10 @@ TIGHTEN_KINDS = frozenset({"retake", "aside"})
 ALL_KINDS = frozenset({"filler", "repeat", "false_start", "retake", "aside"})
 CLAUSE_END = (".", "?", "!", ";", ":")
 TRAILING_OFF = ("...", "\u2026")  # Whisper's mark for words that stop without finishing the sentence
+PAUSE_MARKS = (",", "-", "\u2014")  # after one of these a pause (CLAUSE_PAUSE_S) ends a clause
 CLAUSE_PAUSE_S = 0.35  # a comma followed by this long a pause also ends a clause
+SENTENCE_GAP_S = 0.45  # a pause this long ends a sentence-like unit on an unpunctuated transcript
+STOP_PAUSE_S = 1.5  # ... and on a punctuated one, a pause this long after any word (the speaker stopped)
 COVER_SHARE = 0.5  # a word this much inside a cut finding goes with it
 
 
@@ -108,27 +111,34 @@ def trails_off(text: str) -> bool:
     return text.rstrip().endswith(TRAILING_OFF)
 
 
-def ends_thought(word: Word, next_start: float | None) -> bool:
-    """A sentence or clause ends after this word: end punctuation, or a comma and a pause. Words that
-    trail off end nothing: only a long pause after them does."""
+def punctuated(words: Sequence[Word]) -> bool:
+    """Whether the transcript marks its sentences (Whisper's does; some ASR writes bare words)."""
+    return any(w.text.rstrip().endswith(CLAUSE_END) for w in words)
+
+
+def ends_thought(word: Word, next_start: float | None, punctuation_only: bool = False) -> bool:
+    """A sentence or clause ends after this word: end punctuation, or a comma and a pause, or a long
+    pause (with `punctuation_only`, one as long as STOP_PAUSE_S). Words that trail off end nothing:
+    only a long pause after them does."""
     text = word.text.rstrip()
     if text.endswith(CLAUSE_END) and not trails_off(text):
         return True
     pause = (next_start - word.end) if next_start is not None else 10.0
-    return text.endswith((",", "-", "—")) and pause >= CLAUSE_PAUSE_S or pause >= 2 * CLAUSE_PAUSE_S
+    bare = STOP_PAUSE_S if punctuation_only else 2 * CLAUSE_PAUSE_S
+    return text.endswith((",", "-", "\u2014")) and pause >= CLAUSE_PAUSE_S or pause >= bare
 
 
-def split_at_thoughts(group: list[Word], max_s: float) -> list[list[Word]]:
+def split_at_thoughts(group: list[Word], max_s: float, punctuation_only: bool = False) -> list[list[Word]]:
     """Split a sentence longer than `max_s` at its clause ends (the latest that fits first); a sentence
     without one stays whole (the selection then keeps it whole or drops it)."""
     if group[-1].end - group[0].start <= max_s or len(group) < 2:
         return [group]
-    ends = [i for i in range(len(group) - 1) if ends_thought(group[i], group[i + 1].start)]
+    ends = [i for i in range(len(group) - 1) if ends_thought(group[i], group[i + 1].start, punctuation_only)]
     if not ends:
         return [group]
     fitting = [i for i in ends if group[i].end - group[0].start <= max_s]
     at = fitting[-1] if fitting else ends[0]
-    return [group[: at + 1]] + split_at_thoughts(group[at + 1 :], max_s)
+    return [group[: at + 1]] + split_at_thoughts(group[at + 1 :], max_s, punctuation_only)
 
 
 def thought_regions(regions: list[tuple[float, float]], group: list[Word]) -> list[tuple[float, float]]:
@@ -202,7 +212,6 @@ MEANING_ASIDE = 0.45  # cosine to an aside prototype for a line said to the crew
 MEANING_WINDOW_S = 20.0  # a line said again within this long is a retake of it
 MAX_ASIDE_WORDS = 10
 MIN_TAKE_WORDS = 4
-SENTENCE_GAP_S = 0.45
 ASIDE_PROTOTYPES = (
     "where was I",
     "what was I saying",

@@ -91,6 +91,24 @@ def test_a_highlight_leaves_out_a_thought_the_speaker_trails_off_and_a_tighten_k
     )
 
 
+def speech_units(media: MediaAnalysis, style: str) -> list[str]:
+    return [c.text for c in build_candidates(media, 0, EditSpec.for_style(style)) if c.kind == "speech"]
+
+
+def test_a_breath_in_mid_sentence_ends_no_highlight_unit_but_a_tighten_still_cuts_the_pause():
+    said = "We build tables by hand. I think that the main point is that wood moves. Then we oil it."
+    words = words_of(said, pauses={5: 0.6, 9: 0.6, 15: 0.6})  # 0.6 s after "the", a sentence's end
+    media = media_with(words, [], words[-1].end + 1.0)
+    assert speech_units(media, "highlight") == [
+        "We build tables by hand.",
+        "I think that the main point is that wood moves.",
+        "Then we oil it.",
+    ]
+    assert "I think that the" in speech_units(media, "tighten")  # the pause is trimmed, as auto-editor does
+    bare = [w.model_copy(update={"text": w.text.strip(".")}) for w in words]  # ASR without punctuation
+    assert "I think that the" in speech_units(media_with(bare, [], media.duration), "highlight")
+
+
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     from engine.synthetic import demo_footage
