@@ -170,6 +170,10 @@ def build_candidates(
             k += 1
         return out
 
+    # Highlights and the like keep whole sentences where the transcript is punctuated; a tighten cuts
+    # at every pause, as auto-editor does.
+    whole = spec.style != "tighten" and speech_cuts.punctuated(words)
+
     def add(a: float, b: float, kind: str, group: list[Word]) -> None:
         fa, fb = frame_of(a, rate), frame_of(b, rate)
         # Snapping to a frame must not move a boundary into a word: step back into the gap if it would.
@@ -182,7 +186,7 @@ def build_candidates(
         text = " ".join(w.text.strip() for w in group)
         regions = regions_in(a, b)
         if kind == "speech":  # trims only between thoughts (engine/planning/speech_cuts.py)
-            regions = speech_cuts.thought_regions(regions, group)
+            regions = speech_cuts.thought_regions(regions, group, whole)
         out.append(
             Candidate(
                 media_index,
@@ -209,9 +213,6 @@ def build_candidates(
     # Disfluencies the spec removes (retakes, asides, fillers Whisper hid): out of the units too.
     cuts = speech_cuts.cuts_for(media, spec)
     spoken = [w for w in spoken if not speech_cuts.is_cut(w, cuts)]
-    # Highlights and the like keep whole sentences where the transcript is punctuated; a tighten cuts
-    # at every pause, as auto-editor does.
-    whole = spec.style != "tighten" and speech_cuts.punctuated(words)
     for sentence in _sentences(spoken, shots, speech_cuts.breaks(cuts), whole):
         for group in speech_cuts.split_at_thoughts(sentence, max_s, whole):
             first, last = group[0], group[-1]

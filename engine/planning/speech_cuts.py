@@ -141,14 +141,16 @@ def split_at_thoughts(group: list[Word], max_s: float, punctuation_only: bool = 
     return [group[: at + 1]] + split_at_thoughts(group[at + 1 :], max_s, punctuation_only)
 
 
-def thought_regions(regions: list[tuple[float, float]], group: list[Word]) -> list[tuple[float, float]]:
+def thought_regions(
+    regions: list[tuple[float, float]], group: list[Word], punctuation_only: bool = False
+) -> list[tuple[float, float]]:
     """Of the gaps inside a speech unit, those at a thought's end (and the unit's own margins)."""
     if not group:
         return regions
     ends = {
         round(w.end, 6)
         for k, w in enumerate(group)
-        if ends_thought(w, group[k + 1].start if k + 1 < len(group) else None)
+        if ends_thought(w, group[k + 1].start if k + 1 < len(group) else None, punctuation_only)
     }
     first, last = group[0].start, group[-1].end
     return [(x, y) for x, y in regions if y <= first + 1e-6 or x >= last - 1e-6 or round(x, 6) in ends]

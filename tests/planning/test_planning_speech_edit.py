@@ -97,13 +97,15 @@ def speech_units(media: MediaAnalysis, style: str) -> list[str]:
 
 def test_a_breath_in_mid_sentence_ends_no_highlight_unit_but_a_tighten_still_cuts_the_pause():
     said = "We build tables by hand. I think that the main point is that wood moves. Then we oil it."
-    words = words_of(said, pauses={5: 0.6, 9: 0.6, 15: 0.6})  # 0.6 s after "the", a sentence's end
+    words = words_of(said, pauses={5: 0.6, 9: 0.9, 15: 0.6})  # 0.9 s after "the", 0.6 s at sentence ends
     media = media_with(words, [], words[-1].end + 1.0)
     assert speech_units(media, "highlight") == [
         "We build tables by hand.",
         "I think that the main point is that wood moves.",
         "Then we oil it.",
     ]
+    unit = next(c for c in build_candidates(media, 0, EditSpec.for_style("highlight")) if "main" in c.text)
+    assert not unit.can_cut_at((words[8].end + words[9].start) / 2)  # no shorter version ends at "the"
     assert "I think that the" in speech_units(media, "tighten")  # the pause is trimmed, as auto-editor does
     bare = [w.model_copy(update={"text": w.text.strip(".")}) for w in words]  # ASR without punctuation
     assert "I think that the" in speech_units(media_with(bare, [], media.duration), "highlight")
