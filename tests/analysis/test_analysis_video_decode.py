@@ -123,6 +123,44 @@ def test_cancel_stops_the_pass_and_releases_subscribers(synthetic):
     assert errors and len(seen) < clip.truth.frame_count
 
 
+def test_a_frame_that_fails_to_scale_fails_the_pass_and_its_readers_and_leaves_no_threads(
+    synthetic, monkeypatch
+):
+    from engine.media import video
+
+    clip = synthetic["cuts_25"]
+    scale = video.FrameScaler.__call__
+    calls = []
+
+    def fails_on_the_tenth(self, frame):
+        calls.append(frame)
+        if len(calls) == 10:
+            raise MemoryError("no room for the picture")
+        return scale(self, frame)
+
+    monkeypatch.setattr(video.FrameScaler, "__call__", fails_on_the_tenth)
+    before = threading.active_count()
+    decode = VideoPass(probe(clip.path))
+    sub = decode.subscribe(VideoRequest(size=(16, 9)))
+    seen: list = []
+    errors: list = []
+
+    def reader() -> None:
+        try:
+            seen.extend(sub)
+        except MemoryError as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    with pytest.raises(MemoryError, match="no room"):
+        decode.run(Job())
+    thread.join()
+    assert len(seen) == 9 and errors  # the frames before it arrived, in order; then the error
+    assert [f.index for f in seen] == list(range(9))
+    assert threading.active_count() == before  # the scaling thread is gone too
+
+
 def test_frames_can_be_read_only_once(synthetic):
     decode = VideoPass(probe(synthetic["cuts_25"].path))
     sub = decode.subscribe(VideoRequest(size=(16, 9)))
