@@ -109,10 +109,10 @@ def _sentences(
     breaks: list[float] | None = None,
     whole: bool = False,
 ) -> list[list[Word]]:
-    """Words grouped into sentences. A pause or a shot cut ends one too, unless `whole`: then, on a
-    punctuated transcript, only a pause after a clause mark or one long enough to be a stop does, and a
-    cut only after a clause mark, so a mid-sentence breath never becomes a unit's end. A break (where
-    a removed disfluency lies) always ends one."""
+    """Words grouped into sentences. A pause or a shot cut ends one too, unless `whole` (a punctuated
+    transcript): then only end punctuation or a pause long enough to be a stop does, so neither a
+    breath nor a cut mid-sentence becomes a unit's end (split_at_thoughts splits a sentence too long
+    for the pacing at its clauses). A break (where a removed disfluency lies) always ends one."""
     cuts = [s[0] for s in shots[1:]]
     stops = sorted(breaks or [])
     groups: list[list[Word]] = []
@@ -126,9 +126,7 @@ def _sentences(
             k = bisect_left(stops, prev.end)
             crosses_break = k < len(stops) and stops[k] <= w.start
             if whole:
-                clause = prev.text.rstrip().endswith(speech_cuts.CLAUSE_END + speech_cuts.PAUSE_MARKS)
-                pause = gap >= speech_cuts.SENTENCE_GAP_S and clause or gap >= speech_cuts.STOP_PAUSE_S
-                ends = ends_sentence or pause or crosses_cut and clause
+                ends = ends_sentence or gap >= speech_cuts.STOP_PAUSE_S
             else:
                 ends = ends_sentence or gap >= speech_cuts.SENTENCE_GAP_S or crosses_cut
             if not ends and not crosses_break:

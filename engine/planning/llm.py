@@ -315,6 +315,12 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
             f"captions {'asked for' if asked.captions else 'not asked for'} in the prompt; the LLM said {spec.captions}"
         )
         update["captions"] = asked.captions
+    if spec.remove_fillers != asked.remove_fillers:  # cutting them splits sentences: only when asked
+        notes.append(
+            f"fillers {'asked' if asked.remove_fillers else 'not asked'} to be cut in the prompt; "
+            f"the LLM said {spec.remove_fillers}"
+        )
+        update["remove_fillers"] = asked.remove_fillers
     missing = [p for p in asked.include if p.lower() not in (q.lower() for q in spec.include)]
     if missing:
         notes.append(f"the prompt names topics the LLM left out: {', '.join(missing)}")

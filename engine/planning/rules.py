@@ -60,7 +60,10 @@ _ENERGY = re.compile(
 _CHRONO = re.compile(r"\bchronolog|\bin order\b|\boriginal order\b|\bas it happened", re.IGNORECASE)
 _FAST = re.compile(r"\bfast\b|\bquick|\bsnappy|\bpunchy|\bhigh[- ]energy|\brapid", re.IGNORECASE)
 _SLOW = re.compile(r"\bslow\b|\bcalm|\brelaxed|\blong takes|\bleisurely|\bgentle", re.IGNORECASE)
-_FILLERS = re.compile(r"\bfillers?\b|\bums?\b|\buhs?\b|\bstutter", re.IGNORECASE)
+_FILLERS = re.compile(
+    r"\bfillers?\b|\bum+s?\b|\buh+s?\b|\berms?\b|\bstutter|\bdisfluen|\bfalse starts?\b|\bhesitations?\b",
+    re.IGNORECASE,
+)
 _KEEP_SILENCE = re.compile(r"\bkeep (?:the )?(?:silences?|pauses?)", re.IGNORECASE)
 _REMOVE_SILENCE = re.compile(
     r"\b(?:remove|cut|drop|trim|no)\b[^.,;]{0,20}\b(?:silences?|pauses?|dead air|gaps)", re.I

@@ -61,6 +61,25 @@ def test_numbers_in_another_language_are_still_read():
     assert parsed.spec.target_duration == 20.0 and parsed.spec.style == "montage"
 
 
+@pytest.mark.parametrize(
+    ("prompt", "asked"),
+    [
+        ("a 15 second highlight", False),
+        ("tighten the interview, remove silences and the ums", True),
+        ("tighten it, without the uhhs and false starts", True),
+        ("a highlight with no filler words", True),
+    ],
+)
+def test_the_llms_plan_cuts_fillers_only_when_the_prompt_asks(prompt, asked):
+    from engine.planning.llm import _repair
+
+    parsed = parse_prompt(prompt)
+    assert parsed.spec.remove_fillers is asked
+    spec, notes = _repair(parsed.spec.model_copy(update={"remove_fillers": not asked}), parsed)
+    assert spec.remove_fillers is asked  # cutting a filler splits a sentence: a highlight's clip then
+    assert any("fillers" in n and "LLM" in n for n in notes)  # ends at "At least," (pyannote's sample)
+
+
 def test_options_override_the_prompt_and_say_so(footage, rules_config, data_dir):
     result = _edit(
         footage,
