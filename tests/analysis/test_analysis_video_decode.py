@@ -77,6 +77,22 @@ def test_vfr_frame_times_are_the_real_ones(synthetic):
     assert [f.time for f in frames] == pytest.approx([float(t) for t in clip.truth.frame_times], abs=1e-6)
 
 
+def _reading(subscription, error: type[BaseException]) -> tuple[threading.Thread, list, list]:
+    """A reader thread taking every frame, then the error the pass sends it (or none)."""
+    seen: list = []
+    errors: list = []
+
+    def reader() -> None:
+        try:
+            seen.extend(subscription)
+        except error as exc:
+            errors.append(exc)
+
+    thread = threading.Thread(target=reader)
+    thread.start()
+    return thread, seen, errors
+
+
 def test_subscriber_that_stops_early_does_not_stall_the_pass(synthetic):
     clip = synthetic["cuts_25"]
     decode = VideoPass(probe(clip.path))
@@ -102,20 +118,8 @@ def test_subscriber_that_stops_early_does_not_stall_the_pass(synthetic):
 def test_cancel_stops_the_pass_and_releases_subscribers(synthetic):
     clip = synthetic["cuts_2997"]
     decode = VideoPass(probe(clip.path))
-    sub = decode.subscribe(VideoRequest(size=(16, 9)))
-    seen: list = []
-    errors: list = []
-
-    def reader() -> None:
-        try:
-            for frame in sub:
-                seen.append(frame)
-        except Cancelled as exc:
-            errors.append(exc)
-
+    thread, seen, errors = _reading(decode.subscribe(VideoRequest(size=(16, 9))), Cancelled)
     job = Job()
-    thread = threading.Thread(target=reader)
-    thread.start()
     job.cancel()
     with pytest.raises(Cancelled):
         decode.run(job)
@@ -141,18 +145,7 @@ def test_a_frame_that_fails_to_scale_fails_the_pass_and_its_readers_and_leaves_n
     monkeypatch.setattr(video.FrameScaler, "__call__", fails_on_the_tenth)
     before = threading.active_count()
     decode = VideoPass(probe(clip.path))
-    sub = decode.subscribe(VideoRequest(size=(16, 9)))
-    seen: list = []
-    errors: list = []
-
-    def reader() -> None:
-        try:
-            seen.extend(sub)
-        except MemoryError as exc:
-            errors.append(exc)
-
-    thread = threading.Thread(target=reader)
-    thread.start()
+    thread, seen, errors = _reading(decode.subscribe(VideoRequest(size=(16, 9))), MemoryError)
     with pytest.raises(MemoryError, match="no room"):
         decode.run(Job())
     thread.join()
