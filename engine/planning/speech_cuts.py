@@ -29,8 +29,8 @@ TIGHTEN_KINDS = frozenset({"retake", "aside"})
 ALL_KINDS = frozenset({"filler", "repeat", "false_start", "retake", "aside"})
 CLAUSE_END = (".", "?", "!", ";", ":")
 TRAILING_OFF = ("...", "\u2026")  # Whisper's mark for words that stop without finishing the sentence
-PAUSE_MARKS = (",", "-", "\u2014")  # after one of these a pause (CLAUSE_PAUSE_S) ends a clause
-CLAUSE_PAUSE_S = 0.35  # a comma followed by this long a pause also ends a clause
+PAUSE_MARKS = (",", "-", "\u2014")
+CLAUSE_PAUSE_S = 0.35  # after a comma (or a dash), a pause this long also ends a clause
 SENTENCE_GAP_S = 0.45  # a pause this long ends a sentence-like unit on an unpunctuated transcript
 STOP_PAUSE_S = 1.5  # ... and on a punctuated one, a pause this long after any word (the speaker stopped)
 COVER_SHARE = 0.5  # a word this much inside a cut finding goes with it
@@ -125,7 +125,7 @@ def ends_thought(word: Word, next_start: float | None, punctuation_only: bool = 
         return True
     pause = (next_start - word.end) if next_start is not None else 10.0
     bare = STOP_PAUSE_S if punctuation_only else 2 * CLAUSE_PAUSE_S
-    return text.endswith((",", "-", "\u2014")) and pause >= CLAUSE_PAUSE_S or pause >= bare
+    return text.endswith(PAUSE_MARKS) and pause >= CLAUSE_PAUSE_S or pause >= bare
 
 
 def split_at_thoughts(group: list[Word], max_s: float, punctuation_only: bool = False) -> list[list[Word]]:
