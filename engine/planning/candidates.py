@@ -43,6 +43,9 @@ class Candidate:
     word_gaps: list[tuple[float, float]] = field(default_factory=list)
     features: dict[str, float] = field(default_factory=dict)
     score: float = 0.0
+    # The id of the unit before it in the same sentence, cut from it only by a removed disfluency
+    # ("At least, [um] they call me..."): selection takes both or neither, side by side.
+    follows: str = ""
 
     @property
     def id(self) -> str:
@@ -136,6 +139,10 @@ def _sentences(
     return groups
 
 
+def _ends_sentence(word: Word) -> bool:
+    return word.text.rstrip().endswith((".", "?", "!")) and not speech_cuts.trails_off(word.text)
+
+
 def build_candidates(
     media: MediaAnalysis,
     media_index: int,
@@ -172,7 +179,7 @@ def build_candidates(
     # at every pause, as auto-editor does.
     whole = spec.style != "tighten" and speech_cuts.punctuated(words)
 
-    def add(a: float, b: float, kind: str, group: list[Word]) -> None:
+    def add(a: float, b: float, kind: str, group: list[Word]) -> Candidate | None:
         fa, fb = frame_of(a, rate), frame_of(b, rate)
         # Snapping to a frame must not move a boundary into a word: step back into the gap if it would.
         while group and fa / rate > group[0].start and fa > 0:
@@ -180,7 +187,7 @@ def build_candidates(
         while group and fb / rate < group[-1].end:
             fb += 1
         if fb - fa < 1:
-            return
+            return None
         text = " ".join(w.text.strip() for w in group)
         regions = regions_in(a, b)
         if kind == "speech":  # trims only between thoughts (engine/planning/speech_cuts.py)
@@ -200,6 +207,7 @@ def build_candidates(
                 word_gaps=regions_in(a, b),
             )
         )
+        return out[-1]
 
     # Speech units: a sentence (or a piece of a long one) with a margin that stays inside the gaps.
     covered: list[tuple[float, float]] = []
@@ -211,7 +219,11 @@ def build_candidates(
     # Disfluencies the spec removes (retakes, asides, fillers Whisper hid): out of the units too.
     cuts = speech_cuts.cuts_for(media, spec)
     spoken = [w for w in spoken if not speech_cuts.is_cut(w, cuts)]
+    before_break: Candidate | None = None  # the last unit, when its sentence goes on past a break
     for sentence in _sentences(spoken, shots, speech_cuts.breaks(cuts), whole):
+        link, before_break = before_break, None
+        if link is not None and sentence[0].start - link.words[-1].end >= speech_cuts.STOP_PAUSE_S:
+            link = None
         for group in speech_cuts.split_at_thoughts(sentence, max_s, whole):
             first, last = group[0], group[-1]
             i0, i1 = position[id(first)], position[id(last)]
@@ -223,9 +235,16 @@ def build_candidates(
             a, b = speech_cuts.clamp(a, b, first, last, cuts)
             if speech_cuts.unfinished(group, hi, spec):
                 covered.append((a, b))  # no visual unit over half a sentence either
+                if link is not None:  # nor a unit of its start alone
+                    out.remove(link)
+                    link = None
                 continue
-            add(a, b, "speech", group)
+            unit = add(a, b, "speech", group)
             covered.append((a, b))
+            if unit is not None and link is not None:
+                unit.follows = link.id
+            link = None
+            before_break = unit if whole and unit is not None and not _ends_sentence(last) else None
 
     # Speech the VAD heard but no word covers (no ASR, another language): units from the speech spans.
     if not words:

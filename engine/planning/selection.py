@@ -164,6 +164,7 @@ def _solve(
     length_bounds: tuple[float, float] | None,
     beats_needed: int | None,
     fill: bool,
+    links: Sequence[tuple[int, int]] = (),
 ) -> np.ndarray | None:
     n = len(versions)
     if n == 0:
@@ -175,6 +176,10 @@ def _solve(
     for js in per_cand.values():
         if len(js) > 1:
             rows.append(({j: 1.0 for j in js}, 0.0, 1.0))
+    for before, after in links:  # pieces of one sentence: both or neither
+        both = {j: 1.0 for j in per_cand.get(before, [])}
+        both.update({j: -1.0 for j in per_cand.get(after, [])})
+        rows.append((both, 0.0, 0.0))
     for g in groups:
         js = [j for c in g for j in per_cand.get(c, [])]
         if len(js) > 1:
@@ -287,7 +292,9 @@ def select(
             usable, key=lambda i: -scores[i] * min(candidates[i].duration_s, spec.pacing.max_shot_s)
         )
         usable = sorted(usable[:MAX_CANDIDATES])
+    usable = _whole_sentences(candidates, usable)
     sub = [candidates[i] for i in usable]
+    links = _links(sub)
     dup = _near_duplicates(sub, vectors[usable] if vectors is not None else None)
 
     def attempt(relax: bool, fill: bool) -> tuple[list[_Version], np.ndarray | None]:
@@ -295,7 +302,7 @@ def select(
         values = np.array([scores[usable[v.cand]] * v.length for v in versions])
         bounds = (target * (1 - DURATION_TOLERANCE), target * (1 + DURATION_TOLERANCE)) if target else None
         picked = _solve(versions, values, len(sub), _groups(sub, spec, dup) if not relax else [list(p) for p in dup],
-                        bounds, beats_needed, fill)  # fmt: skip
+                        bounds, beats_needed, fill, links)  # fmt: skip
         return versions, picked
 
     solver = "milp (HiGHS)"
@@ -316,6 +323,30 @@ def select(
     if loose:
         notes.append(f"{loose} speech clip(s) cut between words, not thoughts, to land on the music's beats")
     return _finish(candidates, chosen, spec, timeline_rate, notes, solver, grid, music_start)
+
+
+def _first_pieces(candidates: Sequence[Candidate]) -> list[int]:
+    """For each candidate, the first piece of its sentence (itself, unless it follows another)."""
+    index = {c.id: i for i, c in enumerate(candidates)}
+    first = list(range(len(candidates)))
+    for i in range(len(candidates)):
+        while candidates[first[i]].follows in index:
+            first[i] = index[candidates[first[i]].follows]
+    return first
+
+
+def _whole_sentences(candidates: Sequence[Candidate], usable: list[int]) -> list[int]:
+    """`usable` less the pieces of a sentence (Candidate.follows) one piece of which is not usable."""
+    first = _first_pieces(candidates)
+    kept = set(usable)
+    broken = {first[i] for i in range(len(candidates)) if i not in kept}
+    return [i for i in usable if first[i] not in broken]
+
+
+def _links(sub: Sequence[Candidate]) -> list[tuple[int, int]]:
+    """(k, k') for each piece k' of `sub` that continues piece k's sentence."""
+    index = {c.id: k for k, c in enumerate(sub)}
+    return [(index[c.follows], k) for k, c in enumerate(sub) if c.follows in index]
 
 
 def _near_duplicates(cands: Sequence[Candidate], vectors: np.ndarray | None) -> list[tuple[int, int]]:
@@ -353,8 +384,9 @@ def _finish(
     grid: list[float] | None,
     music_start: Fraction | None,
 ) -> Selection:
-    if spec.order == "energy_arc":
-        chosen.sort(key=lambda iv: _energy(candidates[iv[0]]))
+    if spec.order == "energy_arc":  # a sentence's pieces stay together, in order, where its first goes
+        first = _first_pieces(candidates)
+        chosen.sort(key=lambda iv: (_energy(candidates[first[iv[0]]]), first[iv[0]], iv[1].start_s))
     else:
         chosen.sort(key=lambda iv: (candidates[iv[0]].media_index, iv[1].start_s))
     out: list[Choice] = []

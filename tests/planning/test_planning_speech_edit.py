@@ -9,8 +9,8 @@ import pytest
 
 from engine.analysis.report import Disfluency, MediaAnalysis, Word
 from engine.config import load_config
-from engine.planning.candidates import build_candidates
 from engine.editing import MediaRef, run_edit
+from engine.planning.candidates import build_candidates
 from engine.planning.spec import EditSpec
 from engine.planning.speech_cuts import CLAUSE_END, split_at_thoughts, trails_off
 from engine.progress import Job
@@ -109,6 +109,35 @@ def test_a_breath_in_mid_sentence_ends_no_highlight_unit_but_a_tighten_still_cut
     assert "I think that the" in speech_units(media, "tighten")  # the pause is trimmed, as auto-editor does
     bare = [w.model_copy(update={"text": w.text.strip(".")}) for w in words]  # ASR without punctuation
     assert "I think that the" in speech_units(media_with(bare, [], media.duration), "highlight")
+
+
+def test_the_pieces_of_a_sentence_a_removed_filler_splits_go_into_a_highlight_together_or_not_at_all():
+    from fractions import Fraction
+
+    from engine.planning.selection import select
+
+    said = "We build tables by hand. At least, um, they call me a carpenter. Then we oil the wood."
+    words = words_of(said, pauses={5: 0.6, 13: 0.6})
+    um = Disfluency(
+        kind="filler", start=words[7].start, end=words[7].end, confidence=0.95, text="um,", reason="um"
+    )
+    media = media_with(words, [um], words[-1].end + 1.0)
+    spec = EditSpec.for_style("highlight", remove_fillers=True, target_duration=3.0)
+    units = [c for c in build_candidates(media, 0, spec) if c.kind == "speech"]
+    by_text = {c.text: c for c in units}
+    assert set(by_text) == {
+        "We build tables by hand.",
+        "At least,",
+        "they call me a carpenter.",
+        "Then we oil the wood.",
+    }
+    assert by_text["they call me a carpenter."].follows == by_text["At least,"].id
+    for favourite in ("At least,", "We build tables by hand."):  # the piece alone would fit 3 s best
+        scores = [10.0 if c.text == favourite else 1.0 for c in units]
+        chosen = {ch.candidate.text for ch in select(units, scores, spec, Fraction(25)).choices}
+        assert ("At least," in chosen) == ("they call me a carpenter." in chosen), chosen
+    cut_off = media_with(words[:12], [um], words[11].end + 0.1)  # "...they call me" runs off the end
+    assert "At least," not in {c.text for c in build_candidates(cut_off, 0, spec)}
 
 
 @pytest.fixture(scope="module")
