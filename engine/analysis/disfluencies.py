@@ -95,7 +95,9 @@ class Finding:
 
 
 def clean(text: str) -> str:
-    return re.sub(r"[^\w']+", "", text.lower())
+    """A word as the filler and repeat rules compare it: lower case, no punctuation, and a letter held
+    three times or more written twice ("Hmmmmm..." is "hmm", "Ummmm," is "umm")."""
+    return re.sub(r"(\w)\1{2,}", r"\1\1", re.sub(r"[^\w']+", "", text.lower()))
 
 
 def _sentences(words: Sequence[dict[str, Any]]) -> list[list[int]]:
@@ -405,7 +407,7 @@ class Disfluencies:
     """The `disfluencies` field, from the words of this file (the words analyser's, or its own pass)."""
 
     name: ClassVar[str] = "disfluencies"
-    version: ClassVar[str] = "1"
+    version: ClassVar[str] = "2"  # 2: letters held long ("Hmmmm...") read as the filler
     fields: ClassVar[tuple[str, ...]] = ("disfluencies",)
     reads_fields: ClassVar[tuple[str, ...]] = ("speech", "words")  # found before it (runner.py)
 

@@ -8,20 +8,18 @@ of it is cut in a gap too. Positions are frames at the source's own rate.
 from __future__ import annotations
 
 import hashlib
-import re
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from engine.analysis.disfluencies import FILLER_WORDS, clean
 from engine.analysis.report import MediaAnalysis, Word, media_rate
 from engine.media.timebase import frame_of
 from engine.planning import speech_cuts
 from engine.planning.spec import EditSpec
 
 WORD_PAD_S = 0.2  # margin kept around speech, as auto-editor's default margin
-FILLERS = {"um", "uh", "erm", "er", "ah", "uhm", "hmm", "mm", "like", "you know"}
-_WORD_CHARS = re.compile(r"[^\w']+")
 
 
 @dataclass
@@ -78,10 +76,6 @@ class Candidate:
             "features": dict(self.features),
             "score": self.score,
         }
-
-
-def clean_word(text: str) -> str:
-    return _WORD_CHARS.sub("", text.lower())
 
 
 def _shots(media: MediaAnalysis, lo: float, hi: float) -> list[tuple[float, float]]:
@@ -215,7 +209,7 @@ def build_candidates(
     position = {id(w): i for i, w in enumerate(words)}
     # Fillers ("um", "uh") left out of the units when asked: a unit then ends before one and the
     # next starts after it; boundaries still respect every word, fillers included.
-    spoken = [w for w in words if clean_word(w.text) not in FILLERS] if spec.remove_fillers else words
+    spoken = [w for w in words if clean(w.text) not in FILLER_WORDS] if spec.remove_fillers else words
     # Disfluencies the spec removes (retakes, asides, fillers Whisper hid): out of the units too.
     cuts = speech_cuts.cuts_for(media, spec)
     spoken = [w for w in spoken if not speech_cuts.is_cut(w, cuts)]

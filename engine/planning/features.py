@@ -17,9 +17,10 @@ from pathlib import Path
 
 import numpy as np
 
+from engine.analysis.disfluencies import FILLER_WORDS, clean
 from engine.analysis.report import MediaAnalysis
 from engine.config import EngineConfig
-from engine.planning.candidates import FILLERS, Candidate, clean_word
+from engine.planning.candidates import Candidate
 from engine.planning.spec import EditSpec
 from engine.progress import Job
 
@@ -220,7 +221,7 @@ def compute_features(
                 (box[2] * box[3] for k in range(len(samples)) for box in samples.boxes(k)), default=0.0
             )
             loud = _mean_in(l_times, l_lufs, a, b) if len(l_lufs) else None
-            words = [clean_word(w.text) for w in c.words]
+            words = [clean(w.text) for w in c.words]
             c.features.update(
                 speech=float(min(1.0, spoken / d)),
                 faces=with_face / len(samples) if len(samples) else 0.0,
@@ -230,7 +231,7 @@ def compute_features(
                 loudness=float(np.clip((loud + 60) / 60, 0, 1))
                 if loud is not None and np.isfinite(loud)
                 else 0.0,
-                fillers=sum(w in FILLERS for w in words) / len(words) if words else 0.0,
+                fillers=sum(w in FILLER_WORDS for w in words) / len(words) if words else 0.0,
                 duration=float(min(1.0, d / 10)),
                 position=float(a / info.duration) if info.duration > 0 else 0.0,
             )

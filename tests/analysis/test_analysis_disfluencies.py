@@ -40,6 +40,12 @@ def test_written_fillers_and_discourse_fillers_set_off_by_commas():
     assert [f.text for f in found] == ["Um,", "you know,"]  # "like apples" and "I mean it" are words
 
 
+def test_a_filler_held_long_is_still_a_filler():
+    words = words_of("Hmmmmmmmmmmmm... Ummmm, we cut the joints. Soooo good.")
+    assert [f.text for f in kinds(lexical(words), "filler")] == ["Hmmmmmmmmmmmm...", "Ummmm,"]
+    assert clean("Soooo") not in FILLER_WORDS and clean("all") == "all"
+
+
 def test_repeats_false_starts_and_no_repeat_across_sentences():
     words = words_of("We go- we went to the the market. Hello. Hello.")
     found = lexical(words)
@@ -126,7 +132,7 @@ def test_runner_finds_the_demo_derailment_with_real_whisper(demo_interview, engi
     assert "where was i" in said and "right" in said
     truth = next(s for s in demo_interview.truth.sentences if "where was I" in s.text)
     assert truth.start - 0.3 <= asides[0].start and asides[0].end <= truth.end + 0.3
-    assert media.models["disfluencies"].startswith("disfluencies@1+")
+    assert media.models["disfluencies"].startswith("disfluencies@2+")
 
 
 def test_fillers_of_real_conversation_are_found_without_cutting_kept_words(shared_media, engine_data_dir):
