@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import av
@@ -35,6 +35,22 @@ FAST_DECODER_OPTIONS = {"skip_loop_filter": "all"}
 QUEUE_FRAMES = 256  # per subscriber: ~1 MB at 48x27, ~30 MB at 320x180; keeps memory flat on long files
 _PUT_POLL_S = 0.05
 _END = object()
+
+
+def _put(into: queue.Queue, item: object, stopped: Callable[[], bool], waiting: Callable[[], None]) -> bool:
+    """Put `item` into a bounded queue unless `stopped()` first, calling `waiting()` each time it is
+    full (a cancel check); whether it went in."""
+    while not stopped():
+        try:
+            into.put(item, timeout=_PUT_POLL_S)
+            return True
+        except queue.Full:
+            waiting()
+    return False
+
+
+def _nothing() -> None:
+    pass
 
 
 class _Failed:
@@ -159,7 +175,7 @@ class VideoPass:
             container = av.open(info.path)
         except av.error.FFmpegError as exc:
             raise BadInput(f"cannot open for decoding ({exc})", info.path) from None
-        with container, _ScalingThread(self, scalers, job) as scaling:
+        with container, _ScalingThread(scalers, self._deliver, job) as scaling:
             stream = container.streams.video[0]
             stream.thread_type = "AUTO"
             stream.codec_context.options = decoder_options(info, [frame_size(r, info) for r in requests])
@@ -207,21 +223,11 @@ class VideoPass:
         for sub in self._subs:
             if sub.request != request:
                 continue
-            while not sub.closed.is_set():
-                try:
-                    sub.frames_queue.put(item, timeout=_PUT_POLL_S)
-                    break
-                except queue.Full:
-                    job.check()
+            _put(sub.frames_queue, item, sub.closed.is_set, job.check)
 
     def _send_all(self, item: object) -> None:
         for sub in self._subs:
-            while not sub.closed.is_set():
-                try:
-                    sub.frames_queue.put(item, timeout=_PUT_POLL_S)
-                    break
-                except queue.Full:
-                    continue
+            _put(sub.frames_queue, item, sub.closed.is_set, _nothing)
 
 
 # Decoded frames waiting for the scaling thread: the decoder works ahead by this many (~3 MB each at
@@ -238,9 +244,14 @@ class _ScalingThread:
     waiting on a slow analyser, say) is raised in the decoding thread at its next frame.
     """
 
-    def __init__(self, decode: VideoPass, scalers: dict[VideoRequest, FrameScaler], job: Job):
-        self._pass = decode
+    def __init__(
+        self,
+        scalers: dict[VideoRequest, FrameScaler],
+        deliver: Callable[[VideoRequest, Frame, Job], None],
+        job: Job,
+    ):
         self._scalers = scalers
+        self._deliver = deliver
         self._job = job
         self._frames: queue.Queue = queue.Queue(SCALING_QUEUE_FRAMES)
         self._failure: BaseException | None = None
@@ -257,13 +268,10 @@ class _ScalingThread:
             raise self._failure
 
     def put(self, frame: av.VideoFrame, index: int, time: float, requests: list[VideoRequest]) -> None:
-        while self._failure is None:
-            try:
-                self._frames.put((frame, index, time, requests), timeout=_PUT_POLL_S)
-                return
-            except queue.Full:
-                continue
-        raise self._failure
+        if not _put(
+            self._frames, (frame, index, time, requests), lambda: self._failure is not None, _nothing
+        ):
+            raise self._failure  # type: ignore[misc]  # set: it is what stopped the put
 
     def _run(self) -> None:
         while True:
@@ -276,7 +284,7 @@ class _ScalingThread:
             try:
                 for request in requests:
                     image = self._scalers[request](frame)
-                    self._pass._deliver(request, Frame(index=index, time=time, image=image), self._job)
+                    self._deliver(request, Frame(index=index, time=time, image=image), self._job)
             except BaseException as exc:  # raised in the decoding thread
                 self._failure = exc
 
