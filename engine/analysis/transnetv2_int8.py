@@ -78,7 +78,10 @@ def calibration_windows() -> Iterator[np.ndarray]:
     request = VideoRequest(size=(48, 27), fps=None, interpolation="BICUBIC")
     for path in calibration_clips():
         with av.open(str(path)) as container:
-            scale = FrameScaler(request, request.size)
+            # averaged by swscale, as when the ranges were measured and CALIBRATION_VERSION 1 was kept
+            # in data dirs: the engine's halvings move pixels by 0.5/255, which is nothing to the
+            # network but moves the ranges enough that the fades of tests/analysis cut elsewhere
+            scale = FrameScaler(request, request.size, halve=False)
             images = [scale(f) for f in container.decode(video=0)]
         for start in range(0, len(images), CALIBRATION_WINDOW):
             window = images[start : start + CALIBRATION_WINDOW]
