@@ -306,6 +306,11 @@ HALVED_FORMATS = frozenset({"yuv420p", "yuvj420p"})
 # it saves: one thread gives the same pixels, 54k fewer futex calls on 2 min of 1080p and 0.94x the
 # wall time of `autoedit analyze` (issue 12).
 SCALER_THREADS = 1
+# The same holds for OpenCV's thread pool, which it would use for the halvings: 0.87 CPU-ms a 1080p
+# frame on 2 threads against 0.67 on one (medians of 8 interleaved rounds). Set for the process: the
+# other OpenCV calls of an analysis (quality's Laplacian on 320x180 grey) are too small to gain either.
+OPENCV_THREADS = 1
+cv2.setNumThreads(OPENCV_THREADS)
 
 
 def averaged_down(frame: av.VideoFrame, width: int, height: int) -> av.VideoFrame:
