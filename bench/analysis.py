@@ -1,6 +1,7 @@
 """Analysis speed as a user meets it, as ratios to a raw decode measured in the same run (issue 12).
 
     .venv/bin/python bench/analysis.py [--clip FILE] [--films FILE] [--seconds 60] [--baseline-repo DIR]
+        [--rounds 2]
 
 (TransNetV2's variants and the 48x27 scaling: bench/transnet_variants.py.)
 
@@ -164,7 +165,9 @@ def shot_backend_config(name: str):
         return None
 
 
-def bench(clip: Path, short: Path, films: Path, data_dir: Path, baseline_repo: Path | None) -> None:
+def bench(
+    clip: Path, short: Path, films: Path, data_dir: Path, baseline_repo: Path | None, rounds: int = 2
+) -> None:
     config = load_config()
     info = probe(clip)
     print(
@@ -229,7 +232,7 @@ def bench(clip: Path, short: Path, films: Path, data_dir: Path, baseline_repo: P
         for label, repo in repos:  # the warm data dirs: models assembled and calibrated
             cli(repo, ["analyze", str(short), "-o", str(out)], warm[label])
         runs: dict[str, dict[str, float]] = {label: {} for label, _ in repos}
-        for _ in range(2):  # interleaved, best of two
+        for _ in range(rounds):  # interleaved, best of `rounds`
             for label, repo in repos:
                 got = runs[label]
                 shutil.rmtree(warm[label] / "analysis", ignore_errors=True)
@@ -278,6 +281,12 @@ def main() -> None:
     )
     parser.add_argument("--seconds", type=float, default=60.0)
     parser.add_argument("--baseline-repo", type=Path, help="another checkout to time the CLI of, interleaved")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=2,
+        help="interleaved rounds of the CLI timings, best kept (a noisy machine: more)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -285,7 +294,7 @@ def main() -> None:
         short = speech_footage.write(clip.with_name(clip.stem + "-3s.mp4"), 3.0)
         films = args.films or film_footage.write(work / "films_1080p.mp4")
         data_dir = work / "data"
-        bench(clip, short, films, data_dir, args.baseline_repo)
+        bench(clip, short, films, data_dir, args.baseline_repo, args.rounds)
 
 
 if __name__ == "__main__":
