@@ -59,7 +59,7 @@ def box_fractions(xmin: float, ymin: float, width: float, height: float, score: 
 
 class MediaPipeFaces:
     name: ClassVar[str] = "faces"
-    version: ClassVar[str] = "2"  # 2: frames averaged down (FACE_INTERPOLATION)
+    version: ClassVar[str] = "3"  # 2: frames averaged down (FACE_INTERPOLATION); 3: from a halving
     fields: ClassVar[tuple[str, ...]] = ("faces",)
 
     def __init__(self, spec: ModelSpec, sample_fps: float, min_confidence: float = 0.5):

@@ -259,12 +259,12 @@ def test_the_scaler_on_one_thread_gives_the_pixels_of_swscale_on_a_thread_per_co
 
 @pytest.mark.parametrize("size", [(1920, 1080), (1279, 719), (3840, 2160)])
 def test_halvings_give_each_planes_block_means_and_the_pixels_of_swscales_averaging(size):
-    """The 2x2 halvings that average a big picture down before the shots' filter stand in for
+    """The 2x2 halvings that average a big picture down before an analyser's own filter stand in for
     swscale's AREA filter: each plane's exact block means within rounding (odd sizes too), in the
-    frame's own layout, and 48x27 frames within rounding of those averaged by swscale."""
+    frame's own layout, made once per frame, and 48x27 frames within rounding of swscale's."""
     import av
 
-    from engine.media.video import PRESCALE_TO, FrameScaler, averaged_down, plane_pixels
+    from engine.media.video import PRESCALE_TO, FrameScaler, Pyramid, plane_pixels
 
     width, height = size
     rng = np.random.default_rng(11)
@@ -274,7 +274,8 @@ def test_halvings_give_each_planes_block_means_and_the_pixels_of_swscales_averag
     frame = av.VideoFrame.from_ndarray(noisy, format="rgb24").reformat(format="yuv420p")
     target = (PRESCALE_TO * 48, PRESCALE_TO * 27)
 
-    halved = averaged_down(frame, *target)
+    pictures = Pyramid(frame)
+    halved = pictures.at_least(*target)
     assert halved.format.name == "yuv420p"
     assert target[0] <= halved.width < 2 * target[0] and target[1] <= halved.height < 2 * target[1]
     block = width // halved.width  # a power of two
@@ -286,8 +287,11 @@ def test_halvings_give_each_planes_block_means_and_the_pixels_of_swscales_averag
         assert float(difference.mean()) < 0.6 and float(difference.max()) <= 1.5
         assert np.array_equal(got[rows:, :cols], np.repeat(got[rows - 1 : rows, :cols], len(got) - rows, 0))
 
+    assert pictures.at_least(*target) is halved  # made once, for every request of the frame
+    assert pictures.at_least(2 * width, 2 * height) is frame  # never scaled up
+
     request = VideoRequest(size=(48, 27))
     fast, reference = FrameScaler(request, request.size), FrameScaler(request, request.size, halve=False)
-    difference = np.abs(fast(frame).astype(int) - reference(frame).astype(int))
+    difference = np.abs(fast(pictures).astype(int) - reference(frame).astype(int))
     # RGB amplifies the chroma's rounding: measured 0.7-1.5 here, 0.48 on 1080p films
     assert difference.shape == (27, 48, 3) and float(difference.mean()) < 2.0
