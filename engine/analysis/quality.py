@@ -1,9 +1,9 @@
 """Picture quality per sampled frame: sharpness (variance of the Laplacian) and motion (frame difference).
 
-Both are measured on grey frames scaled to fit 320x320 (aspect kept), so numbers compare across files
-of different resolutions. `motion[i]` is the mean absolute grey-level change (0..1) between sample i
-and the sample before it; the first sample uses the change to the second, and a file with a single
-sample has motion 0.0 (nothing moved within it that we saw).
+Both are measured on grey frames averaged down to fit 320x320 (aspect kept), so numbers compare
+across files of different resolutions. `motion[i]` is the mean absolute grey-level change (0..1)
+between sample i and the sample before it; the first sample uses the change to the second, and a
+file with a single sample has motion 0.0 (nothing moved within it that we saw).
 """
 
 from __future__ import annotations
@@ -17,6 +17,12 @@ from engine.analysis.base import AudioRequest, MediaInputs, VideoRequest
 from engine.progress import Job
 
 QUALITY_FRAME_BOX = (320, 320)
+# Averaged down (AREA), as OpenCV advises for shrinking and as faces' frames are: the video pass then
+# starts from the frame's halving just above the box, which the shots' frames have made already,
+# rather than filtering the full picture (0.13 CPU-ms a 1080p sample against 0.94 with BICUBIC).
+# Sharpness reads 0.77x BICUBIC's on 1080p (1.15x on 720p) in nearly the same order (Spearman
+# 0.994-0.997 on the bench and shared clips); planning uses it only as a percentile within a source.
+QUALITY_INTERPOLATION = "AREA"
 
 
 def sharpness(grey: np.ndarray) -> float:
@@ -30,12 +36,16 @@ def motion(grey: np.ndarray, previous: np.ndarray) -> float:
 
 class Quality:
     name: ClassVar[str] = "quality"
-    version: ClassVar[str] = "2"
+    version: ClassVar[str] = "3"  # 3: frames averaged down (QUALITY_INTERPOLATION)
     fields: ClassVar[tuple[str, ...]] = ("quality",)
 
     def __init__(self, sample_fps: float):
         self.video: VideoRequest | None = VideoRequest(
-            size=QUALITY_FRAME_BOX, fps=sample_fps, pixel_format="gray", keep_aspect=True
+            size=QUALITY_FRAME_BOX,
+            fps=sample_fps,
+            pixel_format="gray",
+            interpolation=QUALITY_INTERPOLATION,
+            keep_aspect=True,
         )
         self.audio: AudioRequest | None = None
 
