@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from engine.analysis.disfluencies import FILLER_WORDS, clean
+from engine.analysis.disfluencies import END_PUNCTUATION, FILLER_WORDS, clean
 from engine.analysis.report import MediaAnalysis, Word, media_rate
 from engine.media.timebase import frame_of
 from engine.planning import speech_cuts
@@ -117,7 +117,7 @@ def _sentences(
         if groups:
             prev = groups[-1][-1]
             gap = w.start - prev.end
-            ends_sentence = prev.text.rstrip().endswith((".", "?", "!")) and gap > 0.05
+            ends_sentence = prev.text.rstrip().endswith(END_PUNCTUATION) and gap > 0.05
             k = bisect_left(cuts, prev.end)
             crosses_cut = k < len(cuts) and cuts[k] <= w.start
             k = bisect_left(stops, prev.end)
@@ -131,10 +131,6 @@ def _sentences(
                 continue
         groups.append([w])
     return groups
-
-
-def _ends_sentence(word: Word) -> bool:
-    return word.text.rstrip().endswith((".", "?", "!")) and not speech_cuts.trails_off(word.text)
 
 
 def build_candidates(
@@ -238,7 +234,9 @@ def build_candidates(
             if unit is not None and link is not None:
                 unit.follows = link.id
             link = None
-            before_break = unit if whole and unit is not None and not _ends_sentence(last) else None
+            before_break = (
+                unit if whole and unit is not None and not speech_cuts.ends_sentence(last.text) else None
+            )
 
     # Speech the VAD heard but no word covers (no ASR, another language): units from the speech spans.
     if not words:

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.analysis.columns import SpanIndex
+from engine.analysis.disfluencies import END_PUNCTUATION
 from engine.analysis.report import Disfluency, MediaAnalysis, Word
 from engine.planning.spec import EditSpec
 
@@ -109,6 +110,11 @@ def clamp(a: float, b: float, first: Word, last: Word, cuts: Sequence[Cut]) -> t
 
 def trails_off(text: str) -> bool:
     return text.rstrip().endswith(TRAILING_OFF)
+
+
+def ends_sentence(text: str) -> bool:
+    """End punctuation that ends the sentence, not Whisper's trailing off ("our...")."""
+    return text.rstrip().endswith(END_PUNCTUATION) and not trails_off(text)
 
 
 def punctuated(words: Sequence[Word]) -> bool:
@@ -234,7 +240,7 @@ def _lines(words: Sequence[Word]) -> list[list[Word]]:
     out: list[list[Word]] = []
     for w in sorted(words, key=lambda w: w.start):
         if out and not (
-            out[-1][-1].text.rstrip().endswith((".", "?", "!")) or w.start - out[-1][-1].end >= SENTENCE_GAP_S
+            out[-1][-1].text.rstrip().endswith(END_PUNCTUATION) or w.start - out[-1][-1].end >= SENTENCE_GAP_S
         ):
             out[-1].append(w)
         else:
