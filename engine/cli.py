@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -125,6 +126,50 @@ def share_cores() -> None:
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 
 
+HUGE_PAGES_TUNABLE = "glibc.malloc.hugetlb=1"
+THP_SETTING = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+
+
+def huge_page_tunables(environ: Mapping[str, str], thp_setting: str, libc: str) -> str | None:
+    """The GLIBC_TUNABLES to run under, or None where the process already runs as it should.
+
+    Only where it changes something: glibc 2.35 or newer (older ones ignore the tunable), and
+    transparent huge pages in `madvise` mode (with `always` every large mapping has them already,
+    with `never` none can)."""
+    name, _, version = libc.partition(" ")
+    if name != "glibc" or tuple(int(p) for p in version.split(".")[:2] if p.isdigit()) < (2, 35):
+        return None
+    if "[madvise]" not in thp_setting:
+        return None
+    current = environ.get("GLIBC_TUNABLES", "")
+    if "glibc.malloc.hugetlb=" in current:
+        return None  # ours after the exec, or the user's own choice
+    return f"{current}:{HUGE_PAGES_TUNABLE}" if current else HUGE_PAGES_TUNABLE
+
+
+def ask_for_huge_pages() -> None:
+    """Re-run this process with glibc's malloc asking for transparent huge pages.
+
+    Whisper's encoder allocates and frees ~70 MB of attention scores per layer and window; in 4 KiB
+    pages that is ~650k page faults per 2 min of footage, and the kernel zeroing them took ~1.3 CPU-s
+    of 27 on a 2-core VM (bench/analysis.py); in 2 MiB pages, 175k. glibc reads its tunables only when
+    a process starts, hence the exec, done before anything heavy is imported (~20 ms)."""
+    if sys.platform != "linux":
+        return
+    try:
+        libc = os.confstr("CS_GNU_LIBC_VERSION") or ""
+        thp = THP_SETTING.read_text()
+    except (OSError, ValueError):
+        return
+    tunables = huge_page_tunables(os.environ, thp, libc)
+    if tunables is None:
+        return
+    os.environ["GLIBC_TUNABLES"] = tunables
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, sys.orig_argv)
+
+
 def console() -> None:
     """The `autoedit` console script (and `python -m engine`): main(), then the exit.
 
@@ -132,6 +177,7 @@ def console() -> None:
     file behind once it returns) ends with os._exit: tearing down torch, mediapipe and CTranslate2 at
     interpreter exit costs ~1.2 s on 2 cores, a sixth of analysing a short clip (bench/analysis.py).
     """
+    ask_for_huge_pages()
     share_cores()
     code = main(quick_exit=True)
     sys.exit(code)

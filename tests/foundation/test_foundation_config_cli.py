@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 
 import engine
+from engine.cli import THP_SETTING, huge_page_tunables
 from engine.config import CONFIG_DIR, load_config
 from engine.errors import ConfigError, ModelNotFound
 from engine.models import locate
@@ -153,3 +157,50 @@ def test_engine_data_dir_is_the_session_tmp_dir(engine_data_dir):
     assert os.environ["HF_HUB_OFFLINE"] == "1" and os.environ["TRANSFORMERS_OFFLINE"] == "1"
     assert data_dir() == engine_data_dir.resolve()
     assert not str(data_dir()).startswith(str(Path("~/.cache").expanduser()))
+
+
+def test_huge_page_tunables_only_where_they_change_something():
+    madvise, always = "always [madvise] never\n", "[always] madvise never\n"
+    assert huge_page_tunables({}, madvise, "glibc 2.36") == "glibc.malloc.hugetlb=1"
+    assert huge_page_tunables({"GLIBC_TUNABLES": "glibc.malloc.check=0"}, madvise, "glibc 2.40") == (
+        "glibc.malloc.check=0:glibc.malloc.hugetlb=1"
+    )
+    assert huge_page_tunables({"GLIBC_TUNABLES": "glibc.malloc.hugetlb=0"}, madvise, "glibc 2.36") is None
+    assert huge_page_tunables({}, always, "glibc 2.36") is None
+    assert huge_page_tunables({}, "always madvise [never]", "glibc 2.36") is None
+    assert huge_page_tunables({}, madvise, "glibc 2.31") is None  # the tunable came in 2.35
+    assert huge_page_tunables({}, madvise, "") is None  # musl
+
+
+# Allocates 64 MiB the way CTranslate2's buffers are (malloc, above the mmap threshold), writes each
+# page, and prints the tunables and how much of the process's memory is in transparent huge pages.
+_PROBE = """
+import os, sys
+from engine.cli import ask_for_huge_pages
+ask_for_huge_pages()
+block = bytearray(64 << 20)
+block[::4096] = bytes(len(block) // 4096)
+block[::4096] = b"\\x01" * (len(block) // 4096)
+rollup = open("/proc/self/smaps_rollup").read()
+huge = next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("AnonHugePages:"))
+print(os.environ.get("GLIBC_TUNABLES", ""), huge)
+"""
+
+
+@pytest.mark.parametrize("preset", ["", "glibc.malloc.hugetlb=0"])
+def test_the_console_reruns_itself_with_huge_pages_where_they_help(preset):
+    env = {k: v for k, v in os.environ.items() if k != "GLIBC_TUNABLES"}
+    if preset:
+        env["GLIBC_TUNABLES"] = preset
+    out = subprocess.run(
+        [sys.executable, "-c", _PROBE], capture_output=True, text=True, env=env, check=True, timeout=60
+    ).stdout.split()
+    tunables, huge_kib = (out[0], int(out[1])) if len(out) == 2 else ("", int(out[0]))
+    expected = huge_page_tunables(env, THP_SETTING.read_text(), os.confstr("CS_GNU_LIBC_VERSION") or "")
+    if expected is None:  # the user's own choice, or a machine where the exec would change nothing
+        assert tunables == preset
+    else:
+        assert tunables == expected
+        assert huge_kib >= 32 << 10, huge_kib  # at least half the block in 2 MiB pages
+    if preset:
+        assert huge_kib < 32 << 10, huge_kib  # without the tunable, malloc's block has none
