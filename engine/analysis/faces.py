@@ -8,7 +8,10 @@ picture as the editor sees it: [x, y, w, h, score], clipped to the frame. Sample
 from __future__ import annotations
 
 import functools
+import importlib
+import sys
 import threading
+import types
 import warnings
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,11 +34,29 @@ def _quiet_protobuf() -> None:
     )
 
 
+class _ImportedOnUse(types.ModuleType):
+    """Stands in sys.modules for a module that is imported but seldom used; the first attribute
+    asked of it imports the real one, which then answers for it."""
+
+    def __getattr__(self, name: str) -> Any:
+        if sys.modules.get(self.__name__) is self:
+            del sys.modules[self.__name__]
+        return getattr(importlib.import_module(self.__name__), name)
+
+
+def _pyplot_on_use() -> None:
+    """mediapipe's solutions import matplotlib.pyplot at start-up for a plotting helper we never call:
+    0.3 of the 0.7 CPU-s that importing face detection costs, in the faces thread at the start of
+    every analysis."""
+    sys.modules.setdefault("matplotlib.pyplot", _ImportedOnUse("matplotlib.pyplot"))
+
+
 @functools.lru_cache(maxsize=4)
 def load_mediapipe_faces(model_file: Path, min_confidence: float) -> tuple[Any, threading.Lock]:
     """One MediaPipe graph per model per process, with a lock: a graph serves one caller at a time."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        _pyplot_on_use()
         from mediapipe.python.solutions import face_detection
 
     # The solution graph loads the model from the wheel by name; `locate` has already proved it is there.

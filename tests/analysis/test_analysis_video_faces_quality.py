@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -50,6 +52,25 @@ def test_boxes_are_clipped_to_the_frame():
         pytest.approx(0.5),
         0.93,
     ]
+
+
+# In a fresh interpreter: whether pyplot was imported depends on what ran before in this one.
+_LOAD_FACES = """
+import sys
+from pathlib import Path
+from engine.analysis.faces import load_mediapipe_faces
+load_mediapipe_faces(Path("face_detection_short_range.tflite"), 0.5)
+loaded = type(sys.modules["matplotlib.pyplot"]).__name__
+from mediapipe.python.solutions import drawing_utils
+print(loaded, drawing_utils.plt.figure.__module__)
+"""
+
+
+def test_face_detection_loads_without_importing_pyplot_which_still_answers_when_used():
+    out = subprocess.run(
+        [sys.executable, "-c", _LOAD_FACES], capture_output=True, text=True, check=True, timeout=120
+    ).stdout.split()
+    assert out == ["_ImportedOnUse", "matplotlib.pyplot"]
 
 
 def test_quality_sharp_textured_shots_and_motion_at_cuts(synthetic, config, engine_data_dir):
