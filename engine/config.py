@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from bridge import protocol
 from engine.errors import ConfigError
@@ -94,7 +94,8 @@ class Analysis(Section):
     stems: bool = False
     separation_backend: Literal["deepfilternet", "demucs"] = "deepfilternet"
     asr_dialog_stem: bool = True
-    loudness_window_s: float = Field(3.0, gt=0)
+    # the loudness meter's windows (EBU R128 short-term, momentary); the hop a whole number of its 100 ms
+    loudness_window_s: float = 3.0
     loudness_hop_s: float = Field(1.0, gt=0)
     vad_threshold: float = Field(0.5, gt=0, lt=1)
     # Audio longer than this is analysed window by window (engine/analysis/long_audio.py): memory stays
@@ -112,6 +113,22 @@ class Analysis(Section):
     # A second, filler-prompted Whisper pass whose fillers join the disfluencies (2x transcription);
     # nothing to add when asr_filler_prompt already prompts the words.
     disfluency_prompt: bool = False
+
+    @field_validator("loudness_window_s")
+    @classmethod
+    def _meter_window(cls, value: float) -> float:
+        if value not in (3.0, 0.4):
+            raise ValueError(
+                "must be 3.0 (EBU R128 short-term) or 0.4 (momentary): the loudness meter's windows"
+            )
+        return value
+
+    @field_validator("loudness_hop_s")
+    @classmethod
+    def _whole_meter_steps(cls, value: float) -> float:
+        if abs(value * 10 - round(value * 10)) > 1e-9:
+            raise ValueError("must be a whole number of 0.1 s (the loudness meter's step)")
+        return value
 
 
 class Planner(Section):

@@ -8,9 +8,10 @@ import numpy as np
 import pytest
 import soundfile
 
-from engine.analysis.loudness import measure
+from engine.analysis.loudness import measure, window_blocks
 from engine.analysis.runner import analyse_file
 from engine.config import load_config
+from engine.errors import ConfigError
 from engine.progress import Job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -51,6 +52,35 @@ def test_silence_has_no_integrated_loudness():
         "times": [],
         "lufs": [],
     }
+
+
+def test_surround_channels_weigh_1_41_as_bs1770_weighs_them():
+    # 5.0 as the decode folds it (L R C Ls Rs): three channels at weight 1, the surround pair at 1.41
+    tone = _tone(10, -20)
+    mono = measure(tone, RATE, 3.0, 1.0, Job())["integrated_lufs"]
+    five = measure(np.stack([tone] * 5), RATE, 3.0, 1.0, Job())["integrated_lufs"]
+    assert five - mono == pytest.approx(10 * np.log10(3 + 2 * 1.41), abs=0.02)
+
+
+def test_a_clip_shorter_than_the_curve_window_gets_the_momentary_curve():
+    result = measure(_tone(1.5, -20), RATE, 3.0, 1.0, Job())
+    assert result["times"] == [0.2, 1.2]  # 400 ms windows from 0 s and 1 s
+    assert result["lufs"] == pytest.approx([-23.01, -23.01], abs=0.1)
+
+
+def test_windows_must_sit_on_the_meters_100_ms_grid():
+    with pytest.raises(ValueError, match="100 ms grid"):
+        window_blocks(_tone(4, -20), RATE, RATE // 10 + 1, (1.0, 3.0), None, 3.0, 1.0)
+    with pytest.raises(ValueError, match="whole number"):
+        measure(_tone(4, -20), 22051, 3.0, 1.0, Job())
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("LOUDNESS_WINDOW_S", "2.0"), ("LOUDNESS_HOP_S", "0.25"), ("LOUDNESS_HOP_S", "0")]
+)
+def test_settings_the_meter_cannot_give_are_refused_naming_them(key, value):
+    with pytest.raises(ConfigError, match=key.lower()):
+        load_config(environ={f"AUTOEDIT__ANALYSIS__{key}": value})
 
 
 def test_runner_fills_audio_fields_and_leaves_them_empty_without_audio(tmp_path, engine_data_dir):
