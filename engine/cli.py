@@ -152,7 +152,7 @@ def ask_for_huge_pages() -> None:
 
     Whisper's encoder allocates and frees ~70 MB of attention scores per layer and window; in 4 KiB
     pages that is ~650k page faults per 2 min of footage, and the kernel zeroing them took ~1.3 CPU-s
-    of 27 on a 2-core VM (bench/analysis.py); in 2 MiB pages, 175k. glibc reads its tunables only when
+    of 27 on a 2-core VM (interleaved `autoedit analyze` runs); in 2 MiB pages, 175k. glibc reads its tunables only when
     a process starts, hence the exec, done before anything heavy is imported (~20 ms)."""
     if sys.platform != "linux":
         return

@@ -73,7 +73,7 @@ def measure(samples: np.ndarray, rate: int, window_s: float, hop_s: float, job: 
 
 def meter_levels(samples: np.ndarray, rate: int, job: Job | None = None) -> dict[float, np.ndarray]:
     """FFmpeg's EBU R128 meter (libavfilter's ebur128) over `samples`, (n,) or (channels, n): for each
-    of METER_WINDOWS_S, the loudness (LUFS) of the window that ends with each whole 100 ms."""
+    window of METER_KEYS, the loudness (LUFS) of the window that ends with each whole 100 ms."""
     import av
 
     data = np.ascontiguousarray(samples[None] if samples.ndim == 1 else samples, dtype=np.float32)
