@@ -107,4 +107,4 @@ def write(path: Path, duration: float = 120.0) -> Path:
 
 
 if __name__ == "__main__":
-    print(write(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 120.0))
+    speech_footage.main(write, 120.0, __doc__)

@@ -8,6 +8,7 @@ Encoded as a camera would (H.264 High, CRF 20, 1 s GOP, B-frames; AAC 48 kHz ste
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from fractions import Fraction
@@ -115,5 +116,14 @@ def write(path: Path, duration: float = 60.0) -> Path:
     return path
 
 
+def main(make=write, seconds: float = 60.0, doc: str | None = __doc__) -> None:
+    """The command line of a footage maker: where to write, and how long."""
+    parser = argparse.ArgumentParser(description=(doc or "").split("\n")[0])
+    parser.add_argument("output", type=Path, help="the clip to write (an existing one is kept)")
+    parser.add_argument("seconds", type=float, nargs="?", default=seconds)
+    args = parser.parse_args()
+    print(make(args.output, args.seconds))
+
+
 if __name__ == "__main__":
-    print(write(Path(sys.argv[1]), float(sys.argv[2]) if len(sys.argv) > 2 else 60.0))
+    main()
