@@ -31,12 +31,13 @@ import numpy as np
 from engine.analysis.base import Analyser, AudioRequest, MediaInfo
 from engine.analysis.partials import PartialResults
 from engine.analysis.segments import Segment, plan_audio_segments
+from engine.analysis.words import PACKED_SPAN_S
 from engine.config import EngineConfig
 from engine.progress import Job
 
 SPEECH_RATE = 16000
 PREROLL_S = 20.0  # before a core: BeatNet's LSTM and the K-weighting settle well within it
-OVERLAP_S = 30.0  # after a core: a Whisper window (<= 28 s) that starts in the core ends inside
+OVERLAP_S = PACKED_SPAN_S  # after a core: a Whisper window that starts in the core ends inside
 VAD_BLOCK_S = 30.0  # the VAD pass's block
 BEATNET_HOP_S = Fraction(1, 50)
 GATING_HOP_S = Fraction(1, 10)
@@ -85,6 +86,7 @@ def analyse_long_audio(
     requests = list(dict.fromkeys(an.audio for an, _ in per_window if an.audio is not None))
     parts: dict[str, list[dict[str, Any]]] = {key: [] for _, key in per_window}
     steps = job.sub("windows", 0.08, 1.0)
+    heard: list[dict[str, Any]] = []  # the words of the windows before, which may reach into this one
     for seg in segments:
         steps.report("window", seg.index / len(segments), f"window {seg.index + 1}/{len(segments)}")
         stored = {key: partials.load(info.sha256, key, seg) for _, key in per_window}
@@ -95,6 +97,7 @@ def analyse_long_audio(
         else:
             audio = _decode_window(info, requests, seg, segments)
             inside = _Window(info, seg, audio, spans, windows if prompted else _core_window(seg, info), known)
+            inside.heard = [x for x in heard if x["start"] >= seg.start]
             for i, (an, key) in enumerate(per_window):
                 before = stored[key]
                 if before is not None:
@@ -113,8 +116,10 @@ def analyse_long_audio(
                 counts.computed += 1
             counts.log.append(f"window {seg.index + 1}/{len(segments)}: computed {len(missing)}")
             del audio, inside
-        for _, key in per_window:
+        for an, key in per_window:
             parts[key].append(stored[key])  # type: ignore[arg-type]
+            if an.name in ("words", "disfluencies"):  # the latter's own words when no words field
+                heard += stored[key].get("words", [])  # type: ignore[union-attr]
         job.check()
     results = {}
     done: dict[str, Any] = {"known_words": known.get("words", [])}
@@ -202,6 +207,9 @@ class _Window:
         self.windows = [(a, b) for a, b in windows if seg.owns(a)]
         self.known: dict[str, Any] = known
         self.parts: dict[str, dict[str, Any]] = {}
+        # words in this one's audio from windows that earlier segments decode (a decoding window
+        # starts in the core of the segment that decodes it and may end in the next)
+        self.heard: list[dict[str, Any]] = []
         self.last = seg.core_end == math.inf
 
     def samples(self, request: AudioRequest) -> np.ndarray:
@@ -266,11 +274,12 @@ def _disfluencies_part(an: Any, w: _Window, job: Job, prompt: str | None) -> dic
 
     part: dict[str, Any] = {}
     if "words" in w.parts:
-        words = w.parts["words"]["words"]
+        words = w.heard + w.parts["words"]["words"]
     elif "words" in w.known:
-        words = [x for x in w.known["words"] if w.in_core(float(x["start"]))]
+        words = [x for x in w.known["words"] if w.seg.start <= x["start"] < w.seg.end]
     else:  # no words field this run: the analyser's own transcription, kept for the stitch
-        words = part["words"] = _words_part(an.words, w, job.sub("words", 0.0, 0.8), prompt)["words"]
+        part["words"] = _words_part(an.words, w, job.sub("words", 0.0, 0.8), prompt)["words"]
+        words = w.heard + part["words"]
     o = w.origin
     local = sorted(
         ({**x, "start": x["start"] - o, "end": x["end"] - o} for x in words if x["end"] >= x["start"]),

@@ -40,6 +40,12 @@ FILLER_PROMPT = "Umm, let me think like, hmm... Okay, here's what I'm, like, thi
 # most this long one by one, each with the prompt, cut in the pauses between VAD speech spans.
 PROMPT_WINDOW_S = 28.0
 WINDOW_PAD_S = 0.2
+# A window is packed: of a pause longer than KEPT_PAUSE_S between its speech spans it decodes only
+# KEPT_PAUSE_S (half after the speech, half before the next), so one encoder pass (~0.6-0.9 CPU-s for
+# Whisper base, whatever the speech in it) hears up to PROMPT_WINDOW_S of speech and short pauses,
+# from at most PACKED_SPAN_S of the file. Footage with speech in parts needs fewer passes.
+KEPT_PAUSE_S = 1.0
+PACKED_SPAN_S = 60.0
 LOST_SPEECH_S = 1.0  # speech in a window that no word covers, beyond which the window lost words
 
 
@@ -103,6 +109,8 @@ class WhisperWords(_WordsAnalyser):
             "vad_threshold": a.vad_threshold,  # word starts are trimmed to the speech regions
             **self.dialog_settings(),
             "prompt": FILLER_PROMPT if a.asr_filler_prompt else None,
+            # the prompted pass decodes packed windows (unprompted, the file is one window)
+            **({"packed": [KEPT_PAUSE_S, PACKED_SPAN_S]} if a.asr_filler_prompt else {}),
         }
 
     def analyse(self, inputs: MediaInputs, job: Job) -> dict[str, Any]:
@@ -153,7 +161,7 @@ class WhisperWords(_WordsAnalyser):
 
         def decode(k: int) -> list[dict[str, Any]]:
             a, b = windows[k]
-            window = first if k == 0 else _EncodedWindow(model, samples, origin, a, b, language)
+            window = first if k == 0 else _EncodedWindow(model, samples, origin, a, b, language, spans)
             got = self._decode(window, initial_prompt, job)
             if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
                 # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
@@ -165,7 +173,7 @@ class WhisperWords(_WordsAnalyser):
 
         words: list[dict[str, Any]] = []
         with lock:
-            first = _EncodedWindow(model, samples, origin, *windows[0], language)  # finds the language
+            first = _EncodedWindow(model, samples, origin, *windows[0], language, spans)  # finds the language
             # The windows are independent (no text carried over): one per Whisper worker at a time.
             with ThreadPoolExecutor(model.model.num_workers, thread_name_prefix="whisper-window") as pool:
                 futures = [pool.submit(decode, k) for k in range(len(windows))]
@@ -205,15 +213,14 @@ class WhisperWords(_WordsAnalyser):
             condition_on_previous_text=False,
             initial_prompt=prompt,
         )
-        a, b = window.span
         words: list[dict[str, Any]] = []
         for segment in segments:  # a generator: decoding happens as we iterate, so cancel lands here
             job.check()
             for w in segment.words or []:
                 text = w.word.strip()
                 if text:
-                    start, end = min(a + w.start, b), min(a + w.end, b)
-                    words.append(_word(text, start, max(start, end), w.probability))
+                    start, end = window.packing.file_times(w.start, w.end)
+                    words.append(_word(text, start, end, w.probability))
         return words
 
     def model_dir(self) -> Path:
@@ -238,8 +245,43 @@ class WhisperWords(_WordsAnalyser):
         return dest
 
 
+@dataclass(frozen=True)
+class PackedWindow:
+    """A window [a, b] of the file as Whisper hears it: its `kept_pieces` one after another, each as
+    (file sample, packed sample, samples) where it starts and how long it is, at SAMPLE_RATE."""
+
+    pieces: tuple[tuple[int, int, int], ...]
+
+    @classmethod
+    def of(cls, spans: list[Span], a: float, b: float) -> PackedWindow:
+        pieces, packed = [], 0
+        for x, y in kept_pieces(spans, a, b):
+            i, j = int(round(x * SAMPLE_RATE)), int(round(y * SAMPLE_RATE))
+            pieces.append((i, packed, j - i))
+            packed += j - i
+        return cls(tuple(pieces))
+
+    def samples(self, samples: np.ndarray, first: int) -> np.ndarray:
+        """The packed audio from `samples`, whose sample 0 is file sample `first`."""
+        parts = [samples[i - first : i - first + n] for i, _, n in self.pieces]
+        return np.ascontiguousarray(np.concatenate(parts), np.float32)
+
+    def file_times(self, start: float, end: float) -> tuple[float, float]:
+        """A word's (start, end) in the packed audio as file seconds, both in the kept piece that holds
+        most of the word: Whisper often starts a word in the pause before it or ends one in the pause
+        after, and a word across a join would otherwise span the pause left out."""
+        at, to = start * SAMPLE_RATE, end * SAMPLE_RATE
+        file_at, packed_at, length = max(
+            self.pieces, key=lambda p: (min(to, p[1] + p[2]) - max(at, p[1]), -abs(at - p[1]))
+        )
+        at = min(max(at, packed_at), packed_at + length)
+        to = min(max(to, at), packed_at + length)
+        shift = file_at - packed_at
+        return (at + shift) / SAMPLE_RATE, (to + shift) / SAMPLE_RATE
+
+
 class _EncodedWindow:
-    """[a s, b s) of the file through Whisper's encoder once, for every decode of it.
+    """[a s, b s) of the file, packed (`kept_pieces`), through Whisper's encoder once, for every decode of it.
 
     faster-whisper's transcribe() runs the encoder on each call, and once more to detect the language:
     a prompted window decoded again unprompted (the fallback above) and the file's first window cost
@@ -249,18 +291,23 @@ class _EncodedWindow:
     transcribe() builds for the same arguments.
     """
 
-    def __init__(self, model: Any, samples: np.ndarray, origin: float, a: float, b: float, language: list):
-        """`samples[0]` is `origin` s into the file; `language` holds the file's language, or None
-        until the first window has detected it (then set here)."""
+    def __init__(
+        self,
+        model: Any,
+        samples: np.ndarray,
+        origin: float,
+        a: float,
+        b: float,
+        language: list,
+        spans: list[Span],
+    ):
+        """`samples[0]` is `origin` s into the file; `spans` are the file's speech spans; `language`
+        holds the file's language, or None until the first window has detected it (then set here)."""
         from faster_whisper.audio import pad_or_trim
 
-        first = int(round(origin * SAMPLE_RATE))
-        offset = int(round(a * SAMPLE_RATE))
         self.model = model
-        self.span = (offset / SAMPLE_RATE, b)
-        self.audio = np.ascontiguousarray(
-            samples[offset - first : int(round(b * SAMPLE_RATE)) - first], np.float32
-        )
+        self.packing = PackedWindow.of(spans, a, b)
+        self.audio = self.packing.samples(samples, int(round(origin * SAMPLE_RATE)))
         self.features = model.feature_extractor(self.audio)
         # what generate_segments() encodes for its first window: the last frame of the features is left
         # out (its `content_frames`), the rest cut or padded to the model's 30 s
@@ -380,8 +427,9 @@ def words_from_whisperx(result: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def prompt_windows(spans: list[Span], duration: float, window: float = PROMPT_WINDOW_S) -> list[Span]:
-    """Stretches of at most `window` s covering every speech span, cut in the pauses between spans (a
-    span longer than a window is cut at window lengths), each padded by up to WINDOW_PAD_S of its pauses."""
+    """Stretches covering every speech span, each within PACKED_SPAN_S and at most `window` s long once
+    packed (`kept_pieces`), cut in the pauses between spans (a span longer than a window is cut at
+    window lengths), each padded by up to WINDOW_PAD_S of its pauses."""
     pieces: list[Span] = []
     for a, b in spans:
         while b - a > window:
@@ -389,11 +437,16 @@ def prompt_windows(spans: list[Span], duration: float, window: float = PROMPT_WI
             a += window
         pieces.append((a, b))
     groups: list[list[Span]] = []
+    packed = 0.0  # the last group's length once packed
     for a, b in pieces:
-        if groups and b - groups[-1][0][0] <= window - 2 * WINDOW_PAD_S:
-            groups[-1].append((a, b))
-        else:
-            groups.append([(a, b)])
+        if groups:
+            grown = packed + min(a - groups[-1][-1][1], KEPT_PAUSE_S) + (b - a)
+            if grown <= window - 2 * WINDOW_PAD_S and b - groups[-1][0][0] <= PACKED_SPAN_S:
+                groups[-1].append((a, b))
+                packed = grown
+                continue
+        groups.append([(a, b)])
+        packed = b - a
     out: list[Span] = []
     for k, g in enumerate(groups):
         before = groups[k - 1][-1][1] if k else 0.0
@@ -406,6 +459,20 @@ def prompt_windows(spans: list[Span], duration: float, window: float = PROMPT_WI
             )
         )
     return out
+
+
+def kept_pieces(spans: list[Span], a: float, b: float) -> list[Span]:
+    """What a window [a, b] decodes: all of it but the middle of each pause between its speech spans
+    longer than KEPT_PAUSE_S, of which KEPT_PAUSE_S / 2 stays on either side."""
+    inside = [(x, y) for x, y in spans if y > a and x < b]
+    pieces: list[Span] = []
+    start = a
+    for (_, end), (nxt, _) in zip(inside, inside[1:], strict=False):
+        if nxt - end > KEPT_PAUSE_S:
+            pieces.append((start, end + KEPT_PAUSE_S / 2))
+            start = nxt - KEPT_PAUSE_S / 2
+    pieces.append((start, b))
+    return pieces
 
 
 def unheard(words: list[dict[str, Any]], spans: list[Span], a: float, b: float) -> float:

@@ -16,10 +16,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.analysis.words import WhisperWords, trim_to_speech, words_from_whisperx
+from engine.analysis.speech import speech_spans
+from engine.analysis.words import (
+    FILLER_PROMPT,
+    KEPT_PAUSE_S,
+    PACKED_SPAN_S,
+    PROMPT_WINDOW_S,
+    SAMPLE_RATE,
+    PackedWindow,
+    WhisperWords,
+    kept_pieces,
+    prompt_windows,
+    trim_to_speech,
+    words_from_whisperx,
+)
 from engine.config import load_config
 from engine.media.audio import decode_audio
-from engine.models import sha256_of
+from engine.models import locate, sha256_of
 from engine.progress import Job
 
 REPO = Path(__file__).resolve().parents[2]
@@ -152,6 +165,66 @@ def test_the_same_speech_transcribes_the_same_in_every_process(whisper, engine_d
     ]
     assert json.loads(runs[0]), "no words in auto-editor's example"
     assert runs[0] == runs[1]
+
+
+def test_a_prompted_window_packs_speech_far_apart_and_times_its_words_in_the_file(whisper):
+    """JFK, 20 s of silence, LibriVox 0920: one packed window, so one encoder pass, where unpacked
+    windows (at most PROMPT_WINDOW_S of the file each) needed two; the second utterance's words land
+    where Whisper puts them when it hears that utterance alone, shifted by where it starts."""
+    jfk = decode_audio(shared_media.media_path("speech/whisper_jfk.flac"), [SAMPLE_RATE])[SAMPLE_RATE]
+    later = decode_audio(shared_media.media_path(LIBRIVOX.format("0920")), [SAMPLE_RATE])[SAMPLE_RATE]
+    joined = np.concatenate([jfk, np.zeros(20 * SAMPLE_RATE, np.float32), later])
+    offset = (len(joined) - len(later)) / SAMPLE_RATE
+    spans = speech_spans(
+        joined, locate(whisper.config.models.vad, "vad"), whisper.config.analysis.vad_threshold, Job()
+    )
+    (window,) = prompt_windows(spans, len(joined) / SAMPLE_RATE)
+    assert window[1] - window[0] > PROMPT_WINDOW_S
+    alone = whisper.transcribe(later, Job(), initial_prompt=FILLER_PROMPT)
+    got = whisper.transcribe(joined, Job(), initial_prompt=FILLER_PROMPT)
+    heard_before = max(b for a, b in spans if a < offset)
+    assert not [w for w in got if heard_before + KEPT_PAUSE_S < w["start"] < offset], (
+        got
+    )  # the pause left out
+    second = [w for w in got if w["start"] >= offset]
+    assert shared_media.words(" ".join(w["text"] for w in second)) == shared_media.words(
+        " ".join(w["text"] for w in alone)
+    )
+    gaps = np.array([abs(w["start"] - (v["start"] + offset)) for w, v in zip(second, alone, strict=True)])
+    assert gaps.max() <= 0.3 and np.mean(gaps <= 0.05) >= 0.8, gaps
+
+
+def test_windows_pack_what_fits_and_keep_a_little_of_each_long_pause():
+    # 5 s of speech, 25 s of pause, 5 s: 11 s once packed, so one window across 35 s of the file
+    assert prompt_windows([(1.0, 6.0), (31.0, 36.0)], 40.0) == [(0.8, 36.2)]
+    assert kept_pieces([(1.0, 6.0), (31.0, 36.0)], 0.8, 36.2) == [(0.8, 6.5), (30.5, 36.2)]
+    # the same speech beyond PACKED_SPAN_S of the file: two windows
+    far = 1.0 + PACKED_SPAN_S
+    assert prompt_windows([(1.0, 6.0), (far, far + 5.0)], far + 10.0) == [(0.8, 6.2), (far - 0.2, far + 5.2)]
+    # 6 x 5 s of speech 2 s apart: 30 s + 5 kept pauses of 1 s will not fit one window; 4 do (24 s)
+    spans = [(2.0 + 7.0 * k, 7.0 + 7.0 * k) for k in range(6)]
+    windows = prompt_windows(spans, 45.0)
+    assert [round(b - a, 1) for a, b in windows] == [26.4, 12.4]  # file seconds: 4 spans, then 2
+    # a pause no longer than KEPT_PAUSE_S stays whole
+    assert kept_pieces([(1.0, 2.0), (2.8, 4.0)], 0.8, 4.2) == [(0.8, 4.2)]
+
+
+def test_packed_word_times_map_to_the_file_within_the_piece_that_holds_the_word():
+    # kept: [10 s, 12 s) then [30 s, 33 s) of the file, packed as [0, 2) and [2, 5)
+    packing = PackedWindow.of([(10.0, 11.5), (30.5, 33.0)], 10.0, 33.0)
+    assert packing.pieces == (
+        (10 * SAMPLE_RATE, 0, 2 * SAMPLE_RATE),
+        (30 * SAMPLE_RATE, 2 * SAMPLE_RATE, 3 * SAMPLE_RATE),
+    )
+    assert packing.file_times(0.5, 1.0) == (10.5, 11.0)
+    assert packing.file_times(2.5, 3.0) == (30.5, 31.0)
+    assert packing.file_times(1.95, 2.6) == (30.0, 30.6)  # started early, in the pause before: moved on
+    assert packing.file_times(1.5, 2.1) == (11.5, 12.0)  # ended late, in the pause after: cut at the join
+    assert packing.file_times(4.9, 5.6) == (32.9, 33.0)  # never beyond the window
+    samples = np.arange(40 * SAMPLE_RATE, dtype=np.float32)
+    audio = packing.samples(samples[5 * SAMPLE_RATE :], 5 * SAMPLE_RATE)
+    assert len(audio) == 5 * SAMPLE_RATE
+    assert audio[0] == 10 * SAMPLE_RATE and audio[2 * SAMPLE_RATE] == 30 * SAMPLE_RATE
 
 
 def test_trim_moves_only_starts_that_fall_in_silence():
