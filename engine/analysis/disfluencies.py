@@ -11,7 +11,7 @@ confidence and the reason a host shows:
   "uhm"), and a word stretched far past its length whose stretched part is such a sound (Whisper
   glues a filler onto the next word: "I'm" lasting 0.7 s);
 - the words themselves come from Whisper prompted with fillers (`analysis.asr_filler_prompt`, on by
-  default, words.FILLER_PROMPT on every 30 s window), which makes it write most of them; where the
+  default, words.FILLER_PROMPT on every packed window), which makes it write most of them; where the
   words are not prompted, optionally a second prompted pass whose fillers join in
   (`analysis.disfluency_prompt`: it doubles the transcription time, and its word times disagree
   with the unprompted words'; both measured in bench/speech_edit.py).
