@@ -266,7 +266,11 @@ def _speech_removed(
 
     chosen = {c.candidate.id for c in selection.choices}
     notes += speech_cuts.thought_notes(candidates, chosen, spec, items)
-    removed = speech_cuts.removed_report([(m.path, speech_cuts.cuts_for(m, spec)) for m in items])
+    played = [
+        (c.candidate.path, float(c.start / c.candidate.rate), float(c.end / c.candidate.rate))
+        for c in selection.choices
+    ]
+    removed = speech_cuts.removed_report([(m.path, speech_cuts.cuts_for(m, spec)) for m in items], played)
     if removed:
         notes.append(f"{len(removed)} disfluencies cut (see speech_removed)")
     return removed

@@ -188,9 +188,13 @@ def false_starts(words: Sequence[dict[str, Any]]) -> list[Finding]:
             last = str(words[j - 1]["text"]).rstrip()
             if last.endswith(END_PUNCTUATION) and not last.endswith("..."):
                 break  # a finished sentence, not a fragment
-            cut_off = last.endswith(("-", "—", "–", "..."))
+            trailing = last.endswith(("...", "\u2026"))
+            cut_off = last.endswith(("-", "—", "–")) or trailing
             if tokens[i] != tokens[j] or not tokens[i]:
-                if cut_off and n == 1 and len(tokens[i]) <= 12:
+                # A dash cuts a word off; Whisper's "..." may only be the speaker holding it ("we
+                # have... in the group"), so that one counts only where a restart follows.
+                restarted = not trailing or _restarts(tokens, i)
+                if cut_off and n == 1 and len(tokens[i]) <= 12 and restarted:
                     out.append(_finding("false_start", words, i, i, 0.8, f'"{last}" cut off and restarted'))
                     break
                 continue
@@ -212,6 +216,15 @@ def false_starts(words: Sequence[dict[str, Any]]) -> list[Finding]:
                 )
                 break
     return _disjoint(out)
+
+
+def _restarts(tokens: Sequence[str], i: int) -> bool:
+    """Whether the words after tokens[i] restart it: the word begun again ("bec... because") or the
+    phrase it ended begun again ("we go... we went")."""
+    here, after = tokens[i], tokens[i + 1] if i + 1 < len(tokens) else ""
+    if len(here) >= 2 and after.startswith(here):
+        return True
+    return i > 0 and bool(tokens[i - 1]) and tokens[i - 1] == after
 
 
 def retakes_and_asides(words: Sequence[dict[str, Any]]) -> list[Finding]:
@@ -334,8 +347,8 @@ def acoustic(
     for w in words:
         ws, we = float(w["start"]), float(w["end"])
         text = clean(str(w["text"]))
-        if not text or text in FILLER_WORDS:
-            continue
+        if not text or text in FILLER_WORDS or str(w["text"]).rstrip().endswith(("...", "\u2026")):
+            continue  # a word Whisper writes trailing off is held by the speaker, not glued to an "um"
         expected = SECONDS_PER_CHAR * len(text) + STRETCH_S
         if we - ws > expected + MIN_SOUND_S:
             # The filler Whisper glued on is at the start of the word (an "um" before it).
@@ -407,7 +420,9 @@ class Disfluencies:
     """The `disfluencies` field, from the words of this file (the words analyser's, or its own pass)."""
 
     name: ClassVar[str] = "disfluencies"
-    version: ClassVar[str] = "2"  # 2: letters held long ("Hmmmm...") read as the filler
+    # 2: letters held long ("Hmmmm...") read as the filler; 3: a word held "..." is no false start
+    # unless restarted, and hides no filler
+    version: ClassVar[str] = "3"
     fields: ClassVar[tuple[str, ...]] = ("disfluencies",)
     reads_fields: ClassVar[tuple[str, ...]] = ("speech", "words")  # found before it (runner.py)
 

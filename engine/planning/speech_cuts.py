@@ -176,12 +176,28 @@ def unfinished(group: list[Word], hi: float, spec: EditSpec) -> bool:
     )
 
 
-def removed_report(cuts_by_media: Sequence[tuple[str, Sequence[Cut]]]) -> list[dict[str, object]]:
-    """The report's `speech_removed`: every disfluency the edit cut, with its reason."""
+def removed_report(
+    cuts_by_media: Sequence[tuple[str, Sequence[Cut]]],
+    played: Sequence[tuple[str, float, float]] = (),
+) -> list[dict[str, object]]:
+    """The report's `speech_removed`: every disfluency the edit cut, with its reason. `played`: the
+    (path, start s, end s) source ranges the timeline plays; a disfluency mostly inside one was not
+    cut (one under less than half of a word that stays), so the report does not claim it."""
+    spans = {path: SpanIndex((a, b) for p, a, b in played if p == path) for path, _ in cuts_by_media}
+    ranges = {path: [(a, b) for p, a, b in played if p == path] for path, _ in cuts_by_media}
+
+    def heard(path: str, c: Cut) -> bool:
+        inside = sum(
+            max(0.0, min(c.end, ranges[path][k][1]) - max(c.start, ranges[path][k][0]))
+            for k in spans[path].overlapping(c.start, c.end)
+        )
+        return inside >= COVER_SHARE * max(c.end - c.start, 1e-3)
+
     return [
         {"path": path, "kind": c.kind, "start": c.start, "end": c.end, "text": c.text, "reason": c.reason}
         for path, cuts in cuts_by_media
         for c in cuts
+        if not heard(path, c)
     ]
 
 

@@ -55,6 +55,23 @@ def test_repeats_false_starts_and_no_repeat_across_sentences():
     assert [f.text for f in kinds(found, "repeat")] == ["the"]  # "Hello. Hello." are two sentences
 
 
+def test_a_word_held_with_an_ellipsis_is_a_false_start_only_when_restarted():
+    held = words_of("Um, we have... in the group.")  # dev00 (AMI): "have..." is held, nothing restarts
+    assert kinds(lexical(held), "false_start") == []
+    restarted = words_of("It was bec... because we go... we went home.")
+    assert [f.text for f in kinds(lexical(restarted), "false_start")] == ["bec...", "we go..."]
+
+
+def test_a_word_held_with_an_ellipsis_hides_no_filler():
+    """Whisper writes a word the speaker holds as "have..."; its long voiced vowel is the word, so cutting
+    it as an "um" glued to the word would cut a word that stays."""
+    held = _held_vowel(1.2, 118, 120)
+    word = {"text": "have...", "start": 0.0, "end": 1.2, "confidence": 0.9}
+    assert acoustic(held, [word], []) == []
+    glued = acoustic(held, [{**word, "text": "have"}], [])  # the same sound under an unmarked word
+    assert [f.source for f in glued] == ["audio"]
+
+
 def test_retake_keeps_the_last_take_and_aside_takes_its_resumer():
     words = words_of(
         "The table is made of oak. Sorry, let me say that again. Right. The table is made of solid oak.",
@@ -132,7 +149,7 @@ def test_runner_finds_the_demo_derailment_with_real_whisper(demo_interview, engi
     assert "where was i" in said and "right" in said
     truth = next(s for s in demo_interview.truth.sentences if "where was I" in s.text)
     assert truth.start - 0.3 <= asides[0].start and asides[0].end <= truth.end + 0.3
-    assert media.models["disfluencies"].startswith("disfluencies@2+")
+    assert media.models["disfluencies"].startswith("disfluencies@3+")
 
 
 def test_fillers_of_real_conversation_are_found_without_cutting_kept_words(shared_media, engine_data_dir):

@@ -61,6 +61,17 @@ def test_removed_disfluencies_leave_the_units_and_no_boundary_falls_in_a_word():
         assert not (c.start_s < aside.end and aside.start < c.end_s), "a unit reaches into the cut aside"
 
 
+def test_the_report_claims_only_the_disfluencies_the_timeline_leaves_out():
+    from engine.planning.speech_cuts import Cut, removed_report
+
+    words = words_of("So we have... tables.")
+    under_word = Cut("filler", words[2].start, words[2].start + 0.1, "", "held sound inside a word")
+    between = Cut("aside", words[3].end + 0.1, words[3].end + 0.9, "where was I", "aside")
+    played = [("/a.wav", words[0].start - 0.1, words[3].end + 0.05)]  # the word stays, sound and all
+    removed = removed_report([("/a.wav", [under_word, between]), ("/b.wav", [under_word])], played)
+    assert [(r["path"], r["kind"]) for r in removed] == [("/a.wav", "aside"), ("/b.wav", "filler")]
+
+
 def test_long_sentences_split_at_clauses_or_stay_whole():
     clauses = words_of("We cut the joints; then we glue them, clamp them and wait until the glue dries.")
     pieces = split_at_thoughts(clauses, 2.0)
