@@ -80,10 +80,14 @@ def shown_words(
     words: Iterable[list[Any]], strips: list[StripState], path: str, rate: Fraction
 ) -> list[ShownWord]:
     """Each word of `path`'s transcript with the scene frame a strip of that file plays it at (the
-    first strip, in timeline order, that plays most of it), or None where no strip does."""
+    first strip, in timeline order, that plays most of it), or None where no strip does. Where the
+    file has sound strips, only they play words: a picture over speech muted under the music (or
+    whose sound strip was deleted by hand) says nothing."""
+    own = [s for s in strips if not s.mute and s.path and _key(s.path) == _key(path)]
+    heard = "sound" if any(s.kind == "sound" for s in own) else "movie"
     spans = []
-    for s in strips:
-        if s.kind not in ("movie", "sound") or s.mute or not s.path or _key(s.path) != _key(path):
+    for s in own:
+        if s.kind != heard:
             continue
         start = float(source_seconds(s, rate))
         spans.append((s.start, start, start + (s.end - s.start) / float(rate)))

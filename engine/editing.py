@@ -266,13 +266,18 @@ def _speech_removed(
 
     chosen = {c.candidate.id for c in selection.choices}
     notes += speech_cuts.thought_notes(candidates, chosen, spec, items)
-    played = [
-        (c.candidate.path, float(c.start / c.candidate.rate), float(c.end / c.candidate.rate))
-        for c in selection.choices
-    ]
+    played = speech_cuts.Played(
+        [
+            (c.candidate.path, float(c.start / c.candidate.rate), float(c.end / c.candidate.rate))
+            for c in selection.choices
+        ]
+    )
     removed = speech_cuts.removed_report([(m.path, speech_cuts.cuts_for(m, spec)) for m in items], played)
     if removed:
         notes.append(f"{len(removed)} disfluencies cut (see speech_removed)")
+    left = speech_cuts.left_in_note(items, spec, played)
+    if left:
+        notes.append(left)
     return removed
 
 
@@ -320,6 +325,7 @@ def _placed_clips(selection: Selection, timeline_id: str) -> list[PlacedClip]:
                 features=dict(cand.features),
                 text=cand.text,
                 words=tuple(cand.words),
+                muted=cand.muted,
             )
         )
     return out

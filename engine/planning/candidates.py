@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from engine.analysis.columns import SpanIndex
 from engine.analysis.disfluencies import END_PUNCTUATION, FILLER_WORDS, clean
 from engine.analysis.report import MediaAnalysis, Word, media_rate
 from engine.media.timebase import frame_of
@@ -44,6 +45,9 @@ class Candidate:
     # The id of the unit before it in the same sentence, cut from it only by a removed disfluency
     # ("At least, [um] they call me..."): selection takes both or neither, side by side.
     follows: str = ""
+    # A visual unit over words no speech unit holds, played with its sound left out (the music carries
+    # it): its cuts would be heard mid-sentence.
+    muted: bool = False
 
     @property
     def id(self) -> str:
@@ -98,6 +102,17 @@ def _gap_regions(words: list[Word], lo: float, hi: float) -> list[tuple[float, f
     if hi > cursor:
         regions.append((cursor, hi))
     return regions
+
+
+def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted, disjoint spans covering what the given ones cover."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
 
 
 def _sentences(
@@ -176,6 +191,13 @@ def build_candidates(
             fa -= 1
         while group and fb / rate < group[-1].end:
             fb += 1
+        # Without music a visual unit stays inside its free stretch: a frame over would play the speech
+        # beside it (under music, one that reaches into speech is muted instead).
+        inward = kind == "visual" and not spec.music
+        while inward and fa / rate < a - 1e-9:
+            fa += 1
+        while inward and fb / rate > b + 1e-9:
+            fb -= 1
         if fb - fa < 1:
             return None
         text = " ".join(w.text.strip() for w in group)
@@ -246,17 +268,21 @@ def build_candidates(
                 add(a, b, "speech", [])
                 covered.append((a, b))
 
-    # Visual units: what is left of each shot, in pieces the pacing allows.
+    # Visual units: what is left of each shot, in pieces the pacing allows. Their sound would cut into
+    # the words no speech unit holds (a filler or an aside the edit cut, a sentence left unfinished),
+    # so over words they are muted under the music, or not offered without music.
+    said = [(w.start, w.end) for w in words]
+    heard = SpanIndex(_union(said))
+    covered = _union(covered if spec.music else covered + said)
     target = max(
         spec.pacing.min_shot_s,
         min(spec.pacing.max_shot_s, (spec.pacing.min_shot_s + spec.pacing.max_shot_s) / 2),
     )
-    covered.sort()
     covered_starts = [ca for ca, _ in covered]
     covered_ends = [cb for _, cb in covered]
     for a, b in shots:
         free = [(a, b)]
-        # Speech units are sorted and disjoint: only those between these two indices touch the shot.
+        # The covered spans are sorted and disjoint: only those between these two indices touch the shot.
         for ca, cb in covered[bisect_right(covered_ends, a) : bisect_left(covered_starts, b)]:
             nxt = []
             for fa, fb in free:
@@ -275,6 +301,8 @@ def build_candidates(
             pieces = max(1, round(length / target))
             step = length / pieces
             for k in range(pieces):
-                add(fa + k * step, fa + (k + 1) * step, "visual", [])
+                unit = add(fa + k * step, fa + (k + 1) * step, "visual", [])
+                if spec.music and unit is not None and heard.overlapping(unit.start_s, unit.end_s):
+                    unit.muted = True
     out.sort(key=lambda c: (c.start, c.end))
     return out

@@ -267,4 +267,6 @@ def describe(c: Candidate) -> str:
         parts.append("says something new")
     if not parts:
         parts.append("fills the time with the best remaining picture")
+    if c.muted:
+        parts.append("its speech muted under the music")
     return ", ".join(parts)

@@ -321,6 +321,7 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
             f"the LLM said {spec.remove_fillers}"
         )
         update["remove_fillers"] = asked.remove_fillers
+    update["remove_disfluencies"] = asked.remove_disfluencies  # not the LLM's to plan: its schema has no key
     missing = [p for p in asked.include if p.lower() not in (q.lower() for q in spec.include)]
     if missing:
         notes.append(f"the prompt names topics the LLM left out: {', '.join(missing)}")

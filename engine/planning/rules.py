@@ -60,9 +60,9 @@ _ENERGY = re.compile(
 _CHRONO = re.compile(r"\bchronolog|\bin order\b|\boriginal order\b|\bas it happened", re.IGNORECASE)
 _FAST = re.compile(r"\bfast\b|\bquick|\bsnappy|\bpunchy|\bhigh[- ]energy|\brapid", re.IGNORECASE)
 _SLOW = re.compile(r"\bslow\b|\bcalm|\brelaxed|\blong takes|\bleisurely|\bgentle", re.IGNORECASE)
-_FILLERS = re.compile(
-    r"\bfillers?\b|\bum+s?\b|\buh+s?\b|\berms?\b|\bstutter|\bdisfluen|\bfalse starts?\b|\bhesitations?\b",
-    re.IGNORECASE,
+_FILLERS = re.compile(r"\bfillers?\b|\bum+s?\b|\buh+s?\b|\berms?\b|\bhesitations?\b", re.IGNORECASE)
+_DISFLUENCIES = re.compile(
+    r"\bstutter|\bdisfluen|\bfalse starts?\b|\brepeated words\b|\brepeats\b|\brestarts\b", re.IGNORECASE
 )
 _KEEP_SILENCE = re.compile(r"\bkeep (?:the )?(?:silences?|pauses?)", re.IGNORECASE)
 _REMOVE_SILENCE = re.compile(
@@ -81,7 +81,8 @@ _AVOID = re.compile(
 )
 # Words that are instructions to the editor, not topics of the footage.
 _NOT_TOPICS = re.compile(
-    r"^(?:the |a |an )?(?:silences?|pauses?|music|captions?|subtitles?|gaps|dead air|fillers?|ums?|uhs?|cuts?"
+    r"^(?:the |a |an )?(?:silences?|pauses?|music|captions?|subtitles?|gaps|dead air|cuts?"
+    r"|fillers?|filler words|um+s?|uh+s?|erms?|stutters?|false starts?|repeats|repeated words|disfluenc\w*"
     r"|\d+.*|seconds?|minutes?|this|it|that|them)$",
     re.IGNORECASE,
 )
@@ -202,7 +203,8 @@ def parse_prompt(prompt: str, max_chars: int = 4000) -> ParsedPrompt:
     if keep_silence and remove_silence:
         notes.append("the prompt asks both to keep and to remove silences; removing them (the usual intent)")
     fields["remove_silences"] = remove_silence or not keep_silence
-    fields["remove_fillers"] = bool(_FILLERS.search(text))
+    fields["remove_disfluencies"] = bool(_DISFLUENCIES.search(text))
+    fields["remove_fillers"] = fields["remove_disfluencies"] or bool(_FILLERS.search(text))
     fields["music"] = music
     fields["captions"] = bool(_CAPTIONS.search(text))
     energy, chrono = bool(_ENERGY.search(text)), bool(_CHRONO.search(text))

@@ -65,7 +65,10 @@ class EditSpec(BaseModel):
     music: bool = False
     captions: bool = False
     remove_silences: bool = True
-    remove_fillers: bool = False
+    remove_fillers: bool = False  # "um", "uh", "you know" set off by commas
+    # Repeats and false starts too: they cut words the speaker said, so only when the prompt names them
+    # ("remove the stutters"); "remove the ums" leaves "the the" alone.
+    remove_disfluencies: bool = False
 
     @classmethod
     def for_style(cls, style: str, **fields: object) -> EditSpec:

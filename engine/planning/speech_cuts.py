@@ -14,6 +14,7 @@ Two rules candidates.py applies to speech units:
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,8 @@ from engine.planning.spec import EditSpec
 
 MIN_CONFIDENCE = 0.45  # below this a finding is shown but not cut
 TIGHTEN_KINDS = frozenset({"retake", "aside"})
-ALL_KINDS = frozenset({"filler", "repeat", "false_start", "retake", "aside"})
+FILLER_KINDS = frozenset({"filler"})
+DISFLUENCY_KINDS = frozenset({"filler", "repeat", "false_start"})
 CLAUSE_END = (".", "?", "!", ";", ":")
 TRAILING_OFF = ("...", "\u2026")  # Whisper's mark for words that stop without finishing the sentence
 PAUSE_MARKS = (",", "-", "\u2014")
@@ -67,13 +69,19 @@ def _near(cuts: Sequence[Cut], a: float, b: float) -> Sequence[Cut]:
 
 def cuts_for(media: MediaAnalysis, spec: EditSpec) -> Cuts:
     """The disfluencies of one source this spec removes, sorted by start."""
-    if spec.remove_fillers:
-        kinds = ALL_KINDS
-    elif spec.style == "tighten":
-        kinds = TIGHTEN_KINDS
-    else:
+    kinds = cut_kinds(spec)
+    if not kinds:
         return Cuts()
     return Cuts([_cut(d) for d in sorted(media.disfluencies, key=lambda d: d.start) if _removes(d, kinds)])
+
+
+def cut_kinds(spec: EditSpec) -> frozenset[str]:
+    """The kinds of disfluency an edit cuts: those the prompt names, and a tightened talk's retakes and
+    asides. A repeat or false start is words the speaker said, so "remove the ums" keeps them."""
+    kinds = (
+        DISFLUENCY_KINDS if spec.remove_disfluencies else FILLER_KINDS if spec.remove_fillers else frozenset()
+    )
+    return kinds | TIGHTEN_KINDS if spec.style == "tighten" else kinds
 
 
 def _removes(d: Disfluency, kinds: frozenset[str]) -> bool:
@@ -176,29 +184,57 @@ def unfinished(group: list[Word], hi: float, spec: EditSpec) -> bool:
     )
 
 
-def removed_report(
-    cuts_by_media: Sequence[tuple[str, Sequence[Cut]]],
-    played: Sequence[tuple[str, float, float]] = (),
-) -> list[dict[str, object]]:
-    """The report's `speech_removed`: every disfluency the edit cut, with its reason. `played`: the
-    (path, start s, end s) source ranges the timeline plays; a disfluency mostly inside one was not
-    cut (one under less than half of a word that stays), so the report does not claim it."""
-    spans = {path: SpanIndex((a, b) for p, a, b in played if p == path) for path, _ in cuts_by_media}
-    ranges = {path: [(a, b) for p, a, b in played if p == path] for path, _ in cuts_by_media}
+class Played:
+    """The source ranges a timeline plays, (path, start s, end s), to ask whether it plays a stretch."""
 
-    def heard(path: str, c: Cut) -> bool:
+    def __init__(self, ranges: Sequence[tuple[str, float, float]]):
+        self._ranges: dict[str, list[tuple[float, float]]] = {}
+        for path, a, b in ranges:
+            self._ranges.setdefault(path, []).append((a, b))
+        self._spans = {path: SpanIndex(r) for path, r in self._ranges.items()}
+
+    def plays(self, path: str, start: float, end: float) -> bool:
+        """Whether the timeline plays most of (start, end) of this source."""
+        if path not in self._spans:
+            return False
+        ranges = self._ranges[path]
         inside = sum(
-            max(0.0, min(c.end, ranges[path][k][1]) - max(c.start, ranges[path][k][0]))
-            for k in spans[path].overlapping(c.start, c.end)
+            max(0.0, min(end, ranges[k][1]) - max(start, ranges[k][0]))
+            for k in self._spans[path].overlapping(start, end)
         )
-        return inside >= COVER_SHARE * max(c.end - c.start, 1e-3)
+        return inside >= COVER_SHARE * max(end - start, 1e-3)
 
+
+def removed_report(
+    cuts_by_media: Sequence[tuple[str, Sequence[Cut]]], played: Played | None = None
+) -> list[dict[str, object]]:
+    """The report's `speech_removed`: every disfluency the edit cut, with its reason. A disfluency the
+    timeline still plays was not cut (one under less than half of a word that stays): not claimed."""
     return [
         {"path": path, "kind": c.kind, "start": c.start, "end": c.end, "text": c.text, "reason": c.reason}
         for path, cuts in cuts_by_media
         for c in cuts
-        if not heard(path, c)
+        if played is None or not played.plays(path, c.start, c.end)
     ]
+
+
+def left_in_note(media: Sequence[MediaAnalysis], spec: EditSpec, played: Played) -> str | None:
+    """Say which disfluencies the timeline plays because the prompt asked only for the fillers."""
+    if not spec.remove_fillers:
+        return None
+    left = DISFLUENCY_KINDS - cut_kinds(spec)
+    kept = Counter(
+        d.kind
+        for m in media
+        for d in m.disfluencies
+        if d.kind in left and d.confidence >= MIN_CONFIDENCE and played.plays(m.path, d.start, d.end)
+    )
+    if not kept:
+        return None
+    said = " and ".join(
+        f"{n} {kind.replace('_', ' ')}{'s' if n > 1 else ''}" for kind, n in sorted(kept.items())
+    )
+    return f"{said} left in: only the fillers were asked for (ask to remove the stutters to cut them too)"
 
 
 def thought_notes(

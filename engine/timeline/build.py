@@ -91,6 +91,8 @@ def _speech_spans_on_record(
 ) -> list[tuple[float, float]]:
     spans = []
     for c in clips:
+        if c.muted:
+            continue  # its sound is left out: the music need not make room
         lo, hi = c.source_start_s, c.source_end_s
         offset = float(c.record_start) - lo
         voiced = stem_speech(media[c.media_index]) if media else None
@@ -183,6 +185,8 @@ def build_timeline(
             "kind": c.kind,
             "transcript": c.text,
         }
+        if c.muted:
+            meta["muted"] = True  # the dialog track holds a gap under it
         if reframes and c.decision_id in reframes:
             meta["reframe"] = reframes[c.decision_id]
         v_start = c.start + shifts[k]
@@ -203,7 +207,7 @@ def build_timeline(
             )
         )
         video.append(clip)
-        if info.has_audio:
+        if info.has_audio and not c.muted:
             sound_meta: dict[str, Any] = {"decision_id": c.decision_id}
             if fades[k]:
                 sound_meta["audio_fade"] = fades[k]

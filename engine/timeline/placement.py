@@ -33,6 +33,7 @@ class PlacedClip:
     features: Mapping[str, float] = field(default_factory=dict)
     text: str = ""
     words: Sequence[Word] = ()
+    muted: bool = False  # its sound left out (a visual unit over speech, under the music)
 
     @property
     def source_start_s(self) -> float:

@@ -51,7 +51,7 @@ def stem_tracks(clips: Sequence[PlacedClip], media: Sequence[MediaAnalysis]) -> 
             info = media[c.media_index]
             rate = float(media_rate(info))
             path = info.stems.files.get(stem) if info.stems else None
-            if path is None:
+            if path is None or c.muted:  # a muted clip's stems are left out with its sound
                 track.append(otio.schema.Gap(source_range=TR(RT(0, rate), RT(c.end - c.start, rate))))
                 continue
             # The stem files start at the media's first sample: no start timecode on them.

@@ -62,22 +62,26 @@ def test_numbers_in_another_language_are_still_read():
 
 
 @pytest.mark.parametrize(
-    ("prompt", "asked"),
+    ("prompt", "asked", "stutters"),
     [
-        ("a 15 second highlight", False),
-        ("tighten the interview, remove silences and the ums", True),
-        ("tighten it, without the uhhs and false starts", True),
-        ("a highlight with no filler words", True),
+        ("a 15 second highlight", False, False),
+        ("tighten the interview, remove silences and the ums", True, False),
+        ("tighten it, without the uhhs and false starts", True, True),
+        ("a highlight with no filler words", True, False),
+        ("clean up the stutters and repeated words", True, True),
     ],
 )
-def test_the_llms_plan_cuts_fillers_only_when_the_prompt_asks(prompt, asked):
+def test_the_llms_plan_cuts_fillers_only_when_the_prompt_asks(prompt, asked, stutters):
     from engine.planning.llm import _repair
 
     parsed = parse_prompt(prompt)
-    assert parsed.spec.remove_fillers is asked
-    spec, notes = _repair(parsed.spec.model_copy(update={"remove_fillers": not asked}), parsed)
+    assert (parsed.spec.remove_fillers, parsed.spec.remove_disfluencies) == (asked, stutters)
+    assert not parsed.spec.avoid  # "without the false starts" is no topic to leave out
+    planned = parsed.spec.model_copy(update={"remove_fillers": not asked, "remove_disfluencies": False})
+    spec, notes = _repair(planned, parsed)
     assert spec.remove_fillers is asked  # cutting a filler splits a sentence: a highlight's clip then
     assert any("fillers" in n and "LLM" in n for n in notes)  # ends at "At least," (pyannote's sample)
+    assert spec.remove_disfluencies is stutters  # the LLM's plan has no say in it
 
 
 def test_options_override_the_prompt_and_say_so(footage, rules_config, data_dir):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import opentimelineio as otio
 import pytest
 
 from engine.config import load_config
@@ -87,6 +88,17 @@ def test_twenty_second_highlight_reel_with_music_cuts_on_beats(engine_data_dir):
     errors = np.array([np.min(np.abs(beats - (offset + t))) for t in [0.0, *cuts]])
     assert np.mean(errors <= 0.040) >= 0.95, errors
     assert len({c["path"] for c in result.report["clips"]}) >= 3  # a reel, not one long take
+    # Picture over words no speech clip holds (a sentence left unfinished) plays under the music
+    # without its sound: its dialog is a gap (test_planning_speech_edit.py builds one such clip).
+    media = {m.path: m for m in result.analysis.media}
+    dialog = next(t for t in result.timeline.tracks if t.name.startswith("A1"))
+    for picture, sound, clip in zip(video, dialog, result.report["clips"], strict=True):
+        meta = picture.metadata["autoedit"]
+        if meta["kind"] != "visual":
+            continue
+        a, b, m = clip["source_start"], clip["source_end"], media[clip["path"]]
+        if any(w.start < b and a < w.end for w in m.words):
+            assert meta.get("muted") is True and isinstance(sound, otio.schema.Gap), (a, b, m.path)
 
 
 @pytest.mark.parametrize(

@@ -3,11 +3,12 @@ gone, and talking-head highlights whose speech clips end where a sentence ends."
 
 from __future__ import annotations
 
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
-from engine.analysis.report import Disfluency, MediaAnalysis, Word
+from engine.analysis.report import Disfluency, MediaAnalysis, Word, media_rate
 from engine.config import load_config
 from engine.editing import MediaRef, run_edit
 from engine.planning.candidates import build_candidates
@@ -62,14 +63,74 @@ def test_removed_disfluencies_leave_the_units_and_no_boundary_falls_in_a_word():
 
 
 def test_the_report_claims_only_the_disfluencies_the_timeline_leaves_out():
-    from engine.planning.speech_cuts import Cut, removed_report
+    from engine.planning.speech_cuts import Cut, Played, removed_report
 
     words = words_of("So we have... tables.")
     under_word = Cut("filler", words[2].start, words[2].start + 0.1, "", "held sound inside a word")
     between = Cut("aside", words[3].end + 0.1, words[3].end + 0.9, "where was I", "aside")
-    played = [("/a.wav", words[0].start - 0.1, words[3].end + 0.05)]  # the word stays, sound and all
+    played = Played([("/a.wav", words[0].start - 0.1, words[3].end + 0.05)])  # the word stays, sound and all
     removed = removed_report([("/a.wav", [under_word, between]), ("/b.wav", [under_word])], played)
     assert [(r["path"], r["kind"]) for r in removed] == [("/a.wav", "aside"), ("/b.wav", "filler")]
+
+
+@pytest.mark.parametrize(
+    ("prompt", "cut", "left"),
+    [
+        ("cut out the ums", {"filler"}, "1 repeat left in"),
+        ("cut out the ums and the stutters", {"filler", "repeat"}, None),
+        ("tighten this and remove the ums", {"filler", "aside"}, "1 repeat left in"),
+    ],
+)
+def test_the_prompt_names_the_disfluencies_it_cuts(prompt, cut, left):
+    from engine.planning.rules import parse_prompt
+    from engine.planning.speech_cuts import Played, cuts_for, left_in_note
+
+    words = words_of("Um, we glue the the legs. Hang on, is it rolling? Then we oil them.")
+    found = [
+        Disfluency(kind="filler", start=words[0].start, end=words[0].end, confidence=0.95, text="Um,"),
+        Disfluency(kind="repeat", start=words[3].start, end=words[3].end, confidence=0.7, text="the"),
+        Disfluency(kind="aside", start=words[6].start, end=words[10].end, confidence=0.85, text="Hang on..."),
+    ]
+    media = media_with(words, found, words[-1].end + 1.0)
+    spec = parse_prompt(prompt).spec
+    cuts = cuts_for(media, spec)
+    assert {c.kind for c in cuts} == cut  # a repeat is words the speaker said: cut only when named
+    kept = [w for w in words if not any(c.start <= w.start and w.end <= c.end for c in cuts)]
+    played = Played([(media.path, w.start, w.end) for w in kept])
+    note = left_in_note([media], spec, played)
+    assert (note and note.split(":")[0]) == left
+
+
+@pytest.mark.parametrize("music", [False, True])
+def test_no_visual_unit_lets_words_be_heard_that_no_speech_unit_holds(music):
+    from engine.timeline.build import build_timeline
+
+    words = words_of("Um, uh, hmm, so. We build tables. Then we oil the wood.", step=0.5)
+    um = Disfluency(kind="filler", start=words[0].start, end=words[3].end, confidence=0.95, text="Um, uh,")
+    media = media_with(words, [um], words[-1].end + 6.0)  # quiet after the words
+    spec = EditSpec.for_style("highlight", music=music, remove_fillers=True)
+    visual = [c for c in build_candidates(media, 0, spec) if c.kind == "visual"]
+    over = [c for c in visual if c.start_s < um.end and c.end_s > um.start]
+    assert bool(over) is music and all(c.muted for c in over)  # muted under the music, else not offered
+    quiet = [c for c in visual if c.start_s >= words[-1].end]
+    assert quiet and not any(c.muted for c in quiet)
+    if music:
+        from engine.editing import _placed_clips
+        from engine.planning.selection import Choice, Selection
+
+        chosen = [over[0], quiet[0]]
+        record, choices = Fraction(0), []
+        for c in chosen:
+            length = Fraction(c.end - c.start) / c.rate
+            choices.append(Choice(c, c.start, c.end, record_start=record, record_end=record + length))
+            record += length
+        clips = _placed_clips(Selection(choices, rejected=[]), "00000000-0000-0000-0000-000000000000")
+        timeline = build_timeline(
+            clips, [media], spec.model_dump(mode="json"), "x", "t", {}, media_rate(media)
+        )
+        dialog = [type(item).__name__ for item in timeline.tracks[1]]
+        assert dialog == ["Gap", "Clip"]
+        assert timeline.tracks[0][0].metadata["autoedit"]["muted"] is True
 
 
 def test_long_sentences_split_at_clauses_or_stay_whole():
