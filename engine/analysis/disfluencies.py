@@ -69,6 +69,10 @@ END_PUNCTUATION = (".", "?", "!")
 SENTENCE_GAP_S = 0.45
 RETAKE_WINDOW_S = 20.0  # a line said again within this long is a retake of it
 RETAKE_SIMILARITY = 0.7  # share of words in common (difflib ratio) for two lines to be takes of one
+# Who a line speaks as: a take and its retake are said by one person, so a line that answers another
+# ("I'm the expert." / "You're the expert, okay?") turns "I" into "you" and is no retake of it.
+FIRST_PERSON = frozenset({"i", "i'm", "im", "i've", "ive", "i'll", "i'd", "me", "my", "mine", "myself"})
+SECOND_PERSON = frozenset({"you", "you're", "youre", "you've", "youve", "you'll", "you'd", "your", "yours"})
 # Acoustic fillers: a held vowel is 0.15-1.5 s of voice at a steady pitch.
 MIN_SOUND_S, MAX_SOUND_S = 0.15, 1.5
 FRAME_S, HOP_S = 0.04, 0.01
@@ -258,11 +262,23 @@ def retakes_and_asides(words: Sequence[dict[str, Any]]) -> list[Finding]:
             a, b = texts[k].split(), texts[m].split()
             ratio = SequenceMatcher(None, a, b).ratio()
             common = sum(block.size for block in SequenceMatcher(None, a, b).get_matching_blocks())
-            if ratio >= RETAKE_SIMILARITY and common >= 3:
+            if ratio >= RETAKE_SIMILARITY and common >= 3 and not answers(a, b):
                 reason = f"retake: said again at {float(words[h[0]]['start']):.1f} s (keeping the last take)"
                 out.append(_finding("retake", words, g[0], g[-1], ratio, reason))
                 break
     return out
+
+
+def answers(a: Sequence[str], b: Sequence[str]) -> bool:
+    """Whether line b (cleaned words) speaks to whoever said line a: one says "I" where the other says
+    "you", and neither says both. Two such lines are a reply, not two takes."""
+
+    def person(words: Sequence[str]) -> str:
+        first, second = bool(FIRST_PERSON.intersection(words)), bool(SECOND_PERSON.intersection(words))
+        return "first" if first and not second else "second" if second and not first else ""
+
+    pa, pb = person(a), person(b)
+    return bool(pa and pb and pa != pb)
 
 
 def _pattern_words(pattern: str) -> str:
@@ -421,8 +437,8 @@ class Disfluencies:
 
     name: ClassVar[str] = "disfluencies"
     # 2: letters held long ("Hmmmm...") read as the filler; 3: a word held "..." is no false start
-    # unless restarted, and hides no filler
-    version: ClassVar[str] = "3"
+    # unless restarted, and hides no filler; 4: a line that answers another ("I" / "you") is no retake
+    version: ClassVar[str] = "4"
     fields: ClassVar[tuple[str, ...]] = ("disfluencies",)
     reads_fields: ClassVar[tuple[str, ...]] = ("speech", "words")  # found before it (runner.py)
 

@@ -306,6 +306,10 @@ def _repair(spec: EditSpec, parsed: ParsedPrompt) -> tuple[EditSpec, list[str]]:
             f"the LLM planned aspect {spec.aspect} though the prompt names none; keeping the source's 16:9"
         )
         update["aspect"] = "16:9"
+    if parsed.stated_style and spec.style != parsed.stated_style:
+        notes.append(f"the LLM planned a {spec.style} but the prompt asks for a {parsed.stated_style}")
+        update["style"] = parsed.stated_style
+        update["pacing"] = parsed.spec.pacing  # the stated style's, with the prompt's fast or slow
     asked = parsed.spec
     if asked.music and not spec.music:
         notes.append("the prompt asks for music; the LLM left it out; adding it")

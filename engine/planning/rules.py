@@ -46,7 +46,10 @@ _ASPECT_CUES: list[tuple[str, str]] = [
 ]
 _STYLE_CUES: list[tuple[str, str]] = [
     (r"\btighten|\bremove (?:the )?(?:silences?|pauses?|dead air|gaps)|\bcut (?:out )?(?:the )?(?:silences?|pauses?)"
-     r"|\btalking[- ]head|\bpodcast|\binterview|\bjump ?cuts?", "tighten"),
+     r"|\btalking[- ]head|\bpodcast|\binterview|\bjump ?cuts?"
+     # cleaning the speech up keeps all of it: "remove the ums" is no highlight
+     r"|\b(?:remove|cut(?: out)?|drop|lose|clean up|get rid of|strip)\b[^.,;]{0,20}\b(?:um+s?|uh+s?|erms?|fillers?"
+     r"|filler words|stutters?|false starts?|disfluenc\w*)\b", "tighten"),
     (r"\bhighlights?\b|\bbest (?:moments|bits|parts|shots)|\bsizzle|\btrailer|\bteaser|\bpromo\b", "highlight"),
     (r"\bmontage|\bmusic video|\bcut to the (?:beat|music)|\bbeat[- ]synced?", "montage"),
     (r"\bstory\b|\bnarrative|\bsummar(?:y|ise|ize)|\brecap|\bdocumentary", "story"),

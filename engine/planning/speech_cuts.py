@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from engine.analysis.columns import SpanIndex
-from engine.analysis.disfluencies import END_PUNCTUATION
+from engine.analysis.disfluencies import END_PUNCTUATION, answers, clean
 from engine.analysis.report import Disfluency, MediaAnalysis, Word
 from engine.planning.spec import EditSpec
 
@@ -343,7 +343,7 @@ def meaning_findings(media: MediaAnalysis, embed: Callable[[list[str]], np.ndarr
             if j in aside or len(h) < MIN_TAKE_WORDS:
                 continue
             sim = float(lv[k] @ lv[j])
-            if sim >= MEANING_RETAKE:
+            if sim >= MEANING_RETAKE and not answers([clean(w.text) for w in g], [clean(w.text) for w in h]):
                 found.append(
                     Disfluency(
                         kind="retake",

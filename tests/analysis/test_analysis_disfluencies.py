@@ -85,6 +85,18 @@ def test_retake_keeps_the_last_take_and_aside_takes_its_resumer():
     assert "again" in asides[0].reason
 
 
+def test_a_line_that_answers_another_is_no_retake_of_it():
+    # A meeting: one speaks as "I", the next answers as "you" (pyannote's dev00 at 26 s).
+    reply = words_of(
+        "I said the marketing plan is ready now. You said the marketing plan is ready now?", pauses={8: 0.6}
+    )
+    assert kinds(lexical(reply), "retake") == []
+    again = words_of(
+        "I said the marketing plan is ready now. I said the marketing plan is done now.", pauses={8: 0.6}
+    )
+    assert [f.text for f in kinds(lexical(again), "retake")] == ["I said the marketing plan is ready now."]
+
+
 def _held_vowel(seconds: float, f0_from: float, f0_to: float) -> np.ndarray:
     """A glottal pulse train through two formants: an "uh" at a steady (or gliding) pitch."""
     from scipy.signal import lfilter
@@ -149,7 +161,7 @@ def test_runner_finds_the_demo_derailment_with_real_whisper(demo_interview, engi
     assert "where was i" in said and "right" in said
     truth = next(s for s in demo_interview.truth.sentences if "where was I" in s.text)
     assert truth.start - 0.3 <= asides[0].start and asides[0].end <= truth.end + 0.3
-    assert media.models["disfluencies"].startswith("disfluencies@3+")
+    assert media.models["disfluencies"].startswith("disfluencies@4+")
 
 
 def test_fillers_of_real_conversation_are_found_without_cutting_kept_words(shared_media, engine_data_dir):

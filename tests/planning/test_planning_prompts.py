@@ -69,6 +69,7 @@ def test_numbers_in_another_language_are_still_read():
         ("tighten it, without the uhhs and false starts", True, True),
         ("a highlight with no filler words", True, False),
         ("clean up the stutters and repeated words", True, True),
+        ("remove the ums", True, False),
     ],
 )
 def test_the_llms_plan_cuts_fillers_only_when_the_prompt_asks(prompt, asked, stutters):
@@ -82,6 +83,25 @@ def test_the_llms_plan_cuts_fillers_only_when_the_prompt_asks(prompt, asked, stu
     assert spec.remove_fillers is asked  # cutting a filler splits a sentence: a highlight's clip then
     assert any("fillers" in n and "LLM" in n for n in notes)  # ends at "At least," (pyannote's sample)
     assert spec.remove_disfluencies is stutters  # the LLM's plan has no say in it
+
+
+@pytest.mark.parametrize(
+    ("prompt", "style"),
+    [
+        ("remove the ums", "tighten"),
+        ("get rid of the filler words", "tighten"),
+        ("a highlight, cut the ums", "highlight"),
+    ],
+)
+def test_cleaning_up_the_speech_is_a_tighten_and_the_llm_is_held_to_a_stated_style(prompt, style):
+    from engine.planning.llm import _repair
+
+    parsed = parse_prompt(prompt)
+    assert parsed.stated_style == style  # cleaning up keeps all the speech: no 25 % highlight
+    other = "montage" if style != "montage" else "story"
+    spec, notes = _repair(parsed.spec.model_copy(update={"style": other}), parsed)
+    assert spec.style == style and spec.pacing == parsed.spec.pacing
+    assert any(f"asks for a {style}" in n for n in notes)
 
 
 def test_options_override_the_prompt_and_say_so(footage, rules_config, data_dir):

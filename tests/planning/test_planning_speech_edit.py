@@ -76,8 +76,8 @@ def test_the_report_claims_only_the_disfluencies_the_timeline_leaves_out():
 @pytest.mark.parametrize(
     ("prompt", "cut", "left"),
     [
-        ("cut out the ums", {"filler"}, "1 repeat left in"),
-        ("cut out the ums and the stutters", {"filler", "repeat"}, None),
+        ("a highlight without the ums", {"filler"}, "1 repeat left in"),
+        ("cut out the ums and the stutters", {"filler", "repeat", "aside"}, None),  # a clean-up: tighten
         ("tighten this and remove the ums", {"filler", "aside"}, "1 repeat left in"),
     ],
 )
@@ -250,7 +250,8 @@ def test_retakes_in_other_words_and_asides_no_pattern_names_are_found_by_meaning
 
     words = words_of(
         "We glue the legs first. The glue needs about an hour to dry. Hang on, could you pause the camera? "
-        "It takes roughly an hour for the glue to set. Then we oil the wood and let it rest."
+        "It takes roughly an hour for the glue to set. Then we oil the wood and let it rest. "
+        "I'm the one who sands the wood. You're the one who sands the wood, okay?"
     )
     media = media_with(words, [], words[-1].end + 1.0)
     embedder = TextEmbedder(load_config(), engine_data_dir)
