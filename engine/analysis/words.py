@@ -12,8 +12,10 @@ from __future__ import annotations
 import functools
 import logging
 import os
+import re
 import shutil
 import threading
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -47,6 +49,14 @@ WINDOW_PAD_S = 0.2
 KEPT_PAUSE_S = 1.0
 PACKED_SPAN_S = 60.0
 LOST_SPEECH_S = 1.0  # speech in a window that no word covers, beyond which the window lost words
+# Greedy decoding can fall into a loop ("the value of the value of ..."; prompted with fillers, "I mean,
+# I mean, ..."). Whisper's test for one is its text's gzip compression ratio above 2.4, which a short
+# loop passes (1.55 for face_4's), so a phrase said three times running counts too. Whisper's remedy,
+# sampling at a higher temperature, would make a file transcribe differently from run to run, so a
+# looping window is decoded again with beam search, which is deterministic (and then unprompted).
+LOOP_COMPRESSION = 2.4
+LOOP_REPEATS = 3  # a phrase of 2-6 words this many times in a row (a single word: LOOP_REPEATS + 2)
+LOOP_BEAM = 5
 
 
 @dataclass(frozen=True)
@@ -106,6 +116,7 @@ class WhisperWords(_WordsAnalyser):
             "compute_type": a.asr_compute_type,
             "beam": a.asr_beam_size,
             "temperatures": list(a.asr_temperatures),
+            "loop": [LOOP_COMPRESSION, LOOP_REPEATS, LOOP_BEAM],  # a looping window decoded again
             "vad_threshold": a.vad_threshold,  # word starts are trimmed to the speech regions
             **self.dialog_settings(),
             "prompt": FILLER_PROMPT if a.asr_filler_prompt else None,
@@ -163,6 +174,11 @@ class WhisperWords(_WordsAnalyser):
             a, b = windows[k]
             window = first if k == 0 else _EncodedWindow(model, samples, origin, a, b, language, spans)
             got = self._decode(window, initial_prompt, job)
+            if loops(got) and self.config.analysis.asr_beam_size < LOOP_BEAM:
+                got = self._decode(window, initial_prompt, job, beam_size=LOOP_BEAM)
+            if loops(got) and initial_prompt:  # the prompt itself can start a loop ("I mean, I mean")
+                plain = self._decode(window, None, job, beam_size=LOOP_BEAM)
+                got = plain if not loops(plain) else got  # a phrase said three times may be real
             if initial_prompt and unheard(got, spans, a, b) > LOST_SPEECH_S:
                 # Prompted, Whisper sometimes ends a window early and drops its last sentence: the
                 # window decoded unprompted is kept when it leaves less speech without words.
@@ -203,10 +219,12 @@ class WhisperWords(_WordsAnalyser):
                 str(self.model_dir()), self.device, self.config.analysis.asr_compute_type, workers
             )
 
-    def _decode(self, window: _EncodedWindow, prompt: str | None, job: Job) -> list[dict[str, Any]]:
+    def _decode(
+        self, window: _EncodedWindow, prompt: str | None, job: Job, beam_size: int | None = None
+    ) -> list[dict[str, Any]]:
         """The words of the window (times in the whole file), decoded with or without `prompt`."""
         segments = window.segments(
-            beam_size=self.config.analysis.asr_beam_size,
+            beam_size=beam_size or self.config.analysis.asr_beam_size,
             temperature=list(self.config.analysis.asr_temperatures),
             word_timestamps=True,
             vad_filter=False,
@@ -473,6 +491,21 @@ def kept_pieces(spans: list[Span], a: float, b: float) -> list[Span]:
             start = nxt - KEPT_PAUSE_S / 2
     pieces.append((start, b))
     return pieces
+
+
+def loops(words: list[dict[str, Any]]) -> bool:
+    """Whether decoded words repeat themselves the way a Whisper decoding loop does."""
+    text = " ".join(str(w["text"]) for w in words).encode("utf-8")
+    if text and len(text) / len(zlib.compress(text)) > LOOP_COMPRESSION:
+        return True
+    tokens = [re.sub(r"[^\w']+", "", str(w["text"]).lower()) for w in words]
+    for n in range(1, 7):
+        times = LOOP_REPEATS + 2 if n == 1 else LOOP_REPEATS
+        for i in range(len(tokens) - n * times + 1):
+            phrase = tokens[i : i + n]
+            if all(phrase) and all(tokens[i + k * n : i + (k + 1) * n] == phrase for k in range(1, times)):
+                return True
+    return False
 
 
 def unheard(words: list[dict[str, Any]], spans: list[Span], a: float, b: float) -> float:

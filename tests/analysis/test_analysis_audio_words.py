@@ -26,6 +26,7 @@ from engine.analysis.words import (
     PackedWindow,
     WhisperWords,
     kept_pieces,
+    loops,
     prompt_windows,
     trim_to_speech,
     words_from_whisperx,
@@ -191,6 +192,26 @@ def test_a_prompted_window_packs_speech_far_apart_and_times_its_words_in_the_fil
     )
     gaps = np.array([abs(w["start"] - (v["start"] + offset)) for w, v in zip(second, alone, strict=True)])
     assert gaps.max() <= 0.3 and np.mean(gaps <= 0.05) >= 0.8, gaps
+
+
+def test_a_window_whisper_decodes_in_a_loop_is_decoded_again(whisper):
+    """face_4, greedy and prompted with fillers, decoded "I'm not going to say anything about the value
+    of the value of the value of the value of" (zero-length words, none of it said); the window is
+    decoded again with beam search and reads what the speaker says."""
+    samples = decode_audio(shared_media.media_path("talking_head/video_retalking/face_4.mp4"), [SAMPLE_RATE])[
+        SAMPLE_RATE
+    ]
+    got = whisper.transcribe(samples, Job(), initial_prompt=FILLER_PROMPT)
+    text = " ".join(w["text"] for w in got)
+    assert not loops(got) and "European Central Bank" in text, text
+    assert got[0]["start"] < 0.5  # the speaker starts at once (VAD 0.07 s), not at the loop's 2.9 s
+
+
+def test_a_loop_is_a_phrase_said_three_times_running_or_text_that_compresses_like_one():
+    said = lambda text: [{"text": t} for t in text.split()]  # noqa: E731
+    assert loops(said("about the value of the value of the value of"))
+    assert loops(said("I mean, " * 12))  # the filler prompt's own words, over and over
+    assert not loops(said("no, no, no, I said very very very good. We had to go, had to go."))
 
 
 def test_windows_pack_what_fits_and_keep_a_little_of_each_long_pause():
