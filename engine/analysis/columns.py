@@ -284,3 +284,14 @@ class SpanIndex:
             for j in self._reaching(limit, b - wide, False)
             if self._starts[j] - slack <= a and b <= self._ends[j] + slack
         )
+
+
+def merge_spans(spans: Iterable[tuple[float, float]], bridge: float = 0.0) -> list[tuple[float, float]]:
+    """Spans sorted and joined where they overlap or the gap between them is under `bridge` seconds."""
+    merged: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if merged and a - merged[-1][1] < bridge:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
-from engine.analysis.columns import SpanIndex
+from engine.analysis.columns import SpanIndex, merge_spans
 from engine.analysis.disfluencies import END_PUNCTUATION, FILLER_WORDS, clean
 from engine.analysis.report import MediaAnalysis, Word, media_rate
 from engine.media.timebase import frame_of
@@ -102,17 +102,6 @@ def _gap_regions(words: list[Word], lo: float, hi: float) -> list[tuple[float, f
     if hi > cursor:
         regions.append((cursor, hi))
     return regions
-
-
-def _union(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
-    """Sorted, disjoint spans covering what the given ones cover."""
-    out: list[tuple[float, float]] = []
-    for a, b in sorted(spans):
-        if out and a <= out[-1][1]:
-            out[-1] = (out[-1][0], max(out[-1][1], b))
-        else:
-            out.append((a, b))
-    return out
 
 
 def _sentences(
@@ -272,8 +261,8 @@ def build_candidates(
     # the words no speech unit holds (a filler or an aside the edit cut, a sentence left unfinished),
     # so over words they are muted under the music, or not offered without music.
     said = [(w.start, w.end) for w in words]
-    heard = SpanIndex(_union(said))
-    covered = _union(covered if spec.music else covered + said)
+    heard = SpanIndex(merge_spans(said)) if spec.music else None
+    covered = merge_spans(covered if spec.music else covered + said)
     target = max(
         spec.pacing.min_shot_s,
         min(spec.pacing.max_shot_s, (spec.pacing.min_shot_s + spec.pacing.max_shot_s) / 2),
@@ -302,7 +291,7 @@ def build_candidates(
             step = length / pieces
             for k in range(pieces):
                 unit = add(fa + k * step, fa + (k + 1) * step, "visual", [])
-                if spec.music and unit is not None and heard.overlapping(unit.start_s, unit.end_s):
+                if heard is not None and unit is not None and heard.overlapping(unit.start_s, unit.end_s):
                     unit.muted = True
     out.sort(key=lambda c: (c.start, c.end))
     return out

@@ -206,7 +206,7 @@ class Played:
 
 
 def removed_report(
-    cuts_by_media: Sequence[tuple[str, Sequence[Cut]]], played: Played | None = None
+    cuts_by_media: Sequence[tuple[str, Sequence[Cut]]], played: Played
 ) -> list[dict[str, object]]:
     """The report's `speech_removed`: every disfluency the edit cut, with its reason. A disfluency the
     timeline still plays was not cut (one under less than half of a word that stays): not claimed."""
@@ -214,7 +214,7 @@ def removed_report(
         {"path": path, "kind": c.kind, "start": c.start, "end": c.end, "text": c.text, "reason": c.reason}
         for path, cuts in cuts_by_media
         for c in cuts
-        if played is None or not played.plays(path, c.start, c.end)
+        if not played.plays(path, c.start, c.end)
     ]
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import opentimelineio as otio
 
-from engine.analysis.columns import SpanIndex
+from engine.analysis.columns import SpanIndex, merge_spans
 from engine.analysis.report import MediaAnalysis, media_rate
 from engine.media.timebase import frame_of
 from engine.timeline.placement import PlacedClip
@@ -104,14 +104,7 @@ def _speech_spans_on_record(
                 spans.append((max(w.start, lo) + offset, min(w.end, hi) + offset))
         if not c.words and c.kind == "speech":
             spans.append((float(c.record_start), float(c.record_end)))
-    spans.sort()
-    merged: list[tuple[float, float]] = []
-    for a, b in spans:
-        if merged and a - merged[-1][1] < 2 * DUCK_RAMP_S + 0.3:
-            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
-        else:
-            merged.append((a, b))
-    return merged
+    return merge_spans(spans, bridge=2 * DUCK_RAMP_S + 0.3)
 
 
 def ducking_keyframes(
